@@ -1,0 +1,1 @@
+"""The API: FastAPI, with a FastMCP server mounted at /mcp/."""

@@ -1,0 +1,95 @@
+"""The dependency report behind GET /health and the MCP `health` tool."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Literal
+
+from pydantic import BaseModel
+from stack_db.engine import check_database
+from stack_worker.contract import WORKER_HEARTBEAT_KEY, heartbeat_window_start
+from starlette.concurrency import run_in_threadpool
+
+from stack_backend.container import Container
+
+
+class ComponentStatus(BaseModel):
+    status: Literal["up", "down"]
+    required: bool
+    detail: str | None = None
+
+
+class HealthReport(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    service: str
+    environment: str
+    components: dict[str, ComponentStatus]
+    duration_ms: float
+
+    @property
+    def healthy(self) -> bool:
+        return self.status != "down"
+
+
+async def _database(container: Container, limit: float) -> dict[str, ComponentStatus]:
+    try:
+        status = await asyncio.wait_for(run_in_threadpool(check_database, container.engine), limit)
+    except TimeoutError:
+        down = ComponentStatus(status="down", required=True, detail=f"no answer in {limit}s")
+        return {"database": down, "vector": down}
+    if not status.reachable:
+        down = ComponentStatus(status="down", required=True, detail=status.error)
+        return {"database": down, "vector": down}
+    vector = (
+        ComponentStatus(status="up", required=True, detail=f"pgvector {status.vector_version}")
+        if status.vector_version
+        else ComponentStatus(status="down", required=True, detail="extension 'vector' missing")
+    )
+    return {"database": ComponentStatus(status="up", required=True), "vector": vector}
+
+
+async def _redis_and_workers(container: Container, limit: float) -> dict[str, ComponentStatus]:
+    window = container.settings.worker_alive_window_seconds
+    try:
+        async with container.redis.pipeline(transaction=False) as pipe:
+            pipe.ping()
+            pipe.zcount(WORKER_HEARTBEAT_KEY, heartbeat_window_start(window), "+inf")
+            _, workers = await asyncio.wait_for(pipe.execute(), limit)
+    except Exception as exc:
+        detail = f"{type(exc).__name__}: {exc}".strip()
+        return {
+            "redis": ComponentStatus(status="down", required=True, detail=detail),
+            "worker": ComponentStatus(status="down", required=False, detail="redis unreachable"),
+        }
+    worker = (
+        ComponentStatus(status="up", required=False, detail=f"{workers} alive")
+        if workers
+        else ComponentStatus(
+            status="down", required=False, detail=f"no worker heartbeat in the last {window:.0f}s"
+        )
+    )
+    return {"redis": ComponentStatus(status="up", required=True), "worker": worker}
+
+
+async def check_health(container: Container) -> HealthReport:
+    """Check every dependency at once; required parts decide up or down."""
+    started = time.perf_counter()
+    timeout = container.settings.health_check_timeout_seconds
+    database, redis = await asyncio.gather(
+        _database(container, timeout), _redis_and_workers(container, timeout)
+    )
+    components = {**database, **redis}
+    if any(c.status == "down" and c.required for c in components.values()):
+        overall: Literal["ok", "degraded", "down"] = "down"
+    elif any(c.status == "down" for c in components.values()):
+        overall = "degraded"
+    else:
+        overall = "ok"
+    return HealthReport(
+        status=overall,
+        service=container.settings.api_title,
+        environment=container.settings.app_env.value,
+        components=components,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    )

@@ -1,0 +1,28 @@
+"""Health: the dependency report, and a liveness probe that touches nothing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from stack_backend.deps import ContainerDep
+from stack_backend.health import HealthReport, check_health
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get(
+    "",
+    response_model=HealthReport,
+    responses={503: {"model": HealthReport, "description": "A required dependency is down"}},
+)
+async def health(container: ContainerDep) -> JSONResponse:
+    """Each dependency's state. 200 when every required one is up, else 503."""
+    report = await check_health(container)
+    return JSONResponse(report.model_dump(), status_code=200 if report.healthy else 503)
+
+
+@router.get("/live")
+async def live() -> dict[str, str]:
+    """Liveness: the process serves requests. For container healthchecks."""
+    return {"status": "alive"}

@@ -1,0 +1,40 @@
+"""Publishing tasks to the worker and reading their state, off the event loop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.result import AsyncResult
+from fastapi import HTTPException, status
+from kombu.exceptions import OperationalError
+from starlette.concurrency import run_in_threadpool
+
+
+async def publish(celery: Celery, task_name: str, *args: Any) -> str:
+    """Send a task by name; 503 when the broker cannot take it."""
+    try:
+        result: AsyncResult[Any] = await run_in_threadpool(celery.send_task, task_name, args=args)
+    except OperationalError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, f"the task broker (Redis) is unavailable: {exc}"
+        ) from exc
+    return str(result.id)
+
+
+def _state_and_result(celery: Celery, task_id: str) -> tuple[str, Any]:
+    result: AsyncResult[Any] = AsyncResult(task_id, app=celery)
+    state = result.state
+    value = result.result
+    if isinstance(value, BaseException):
+        value = f"{type(value).__name__}: {value}"
+    return state, value
+
+
+async def task_state(celery: Celery, task_id: str) -> tuple[str, Any]:
+    try:
+        return await run_in_threadpool(_state_and_result, celery, task_id)
+    except OperationalError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, f"the result store (Redis) is unavailable: {exc}"
+        ) from exc

@@ -1,0 +1,96 @@
+"""A container of mocked clients: the API runs with no database, Redis or broker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from unittest.mock import MagicMock
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from stack_backend import health
+from stack_backend.container import Container
+from stack_backend.main import create_app
+from stack_backend.settings import ApiSettings
+from stack_db.engine import DatabaseStatus
+from stack_db.settings import DatabaseSettings
+
+
+@dataclass
+class FakePipeline:
+    """redis.asyncio's pipeline, as /health uses it."""
+
+    workers: int = 1
+    error: Exception | None = None
+    calls: list[str] = field(default_factory=list)
+
+    async def __aenter__(self) -> FakePipeline:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def ping(self) -> None:
+        self.calls.append("ping")
+
+    def zcount(self, key: str, low: float, high: str) -> None:
+        self.calls.append(f"zcount {key}")
+
+    async def execute(self) -> list[Any]:
+        if self.error:
+            raise self.error
+        return [True, self.workers]
+
+
+@dataclass
+class FakeInfra:
+    database: DatabaseStatus = field(
+        default_factory=lambda: DatabaseStatus(reachable=True, vector_version="0.8.0")
+    )
+    pipeline: FakePipeline = field(default_factory=FakePipeline)
+    celery: MagicMock = field(default_factory=MagicMock)
+    closed: bool = False
+
+
+@pytest.fixture
+def api_settings() -> ApiSettings:
+    return ApiSettings(redis_password="pw", api_title="test-api")
+
+
+@pytest.fixture
+def infra(monkeypatch: pytest.MonkeyPatch) -> FakeInfra:
+    fake = FakeInfra()
+    monkeypatch.setattr(health, "check_database", lambda engine: fake.database)
+    return fake
+
+
+@pytest.fixture
+def container(api_settings: ApiSettings, infra: FakeInfra) -> Container:
+    redis_client = MagicMock()
+    redis_client.pipeline.side_effect = lambda transaction: infra.pipeline
+
+    async def aclose() -> None:
+        infra.closed = True
+
+    redis_client.aclose = aclose
+    return Container(
+        settings=api_settings,
+        database=DatabaseSettings(postgres_password="pw"),
+        engine=MagicMock(),
+        sessions=MagicMock(),
+        redis=redis_client,
+        celery=infra.celery,
+    )
+
+
+@pytest.fixture
+def app(api_settings: ApiSettings, container: Container) -> FastAPI:
+    return create_app(api_settings, container=container)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+from unittest.mock import MagicMock
+
+from fastapi.testclient import TestClient
+from kombu.exceptions import OperationalError
+
+if TYPE_CHECKING:
+    from .conftest import FakeInfra
+
+
+def test_ping_is_enqueued_with_202(client: TestClient, infra: FakeInfra) -> None:
+    infra.celery.send_task.return_value = MagicMock(id="abc")
+    response = client.post("/tasks/ping")
+    assert response.status_code == 202
+    assert response.json() == {"task_id": "abc"}
+    assert infra.celery.send_task.call_args.args == ("stack.ping",)
+
+
+def test_broker_outage_is_503_with_the_reason(client: TestClient, infra: FakeInfra) -> None:
+    infra.celery.send_task.side_effect = OperationalError("Connection refused")
+    response = client.post("/tasks/ping")
+    assert response.status_code == 503
+    assert "broker (Redis) is unavailable" in response.json()["detail"]
+
+
+def test_task_state_uses_celery_state_names(
+    client: TestClient, infra: FakeInfra, monkeypatch: object
+) -> None:
+    import pytest
+    from stack_backend import tasks
+
+    task_id = str(uuid.uuid4())
+    result = MagicMock(state="SUCCESS", result="pong")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks, "AsyncResult", lambda tid, app: result)
+        response = client.get(f"/tasks/{task_id}")
+    assert response.status_code == 200
+    assert response.json() == {"task_id": task_id, "state": "SUCCESS", "result": "pong"}
+
+
+def test_a_failed_task_reports_its_error_as_text(client: TestClient) -> None:
+    import pytest
+    from stack_backend import tasks
+
+    result = MagicMock(state="FAILURE", result=ValueError("bad input"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks, "AsyncResult", lambda tid, app: result)
+        body = client.get(f"/tasks/{uuid.uuid4()}").json()
+    assert body["state"] == "FAILURE"
+    assert body["result"] == "ValueError: bad input"
+
+
+def test_result_store_outage_is_503(client: TestClient) -> None:
+    import pytest
+    from stack_backend import tasks
+
+    def broken(tid: str, app: object) -> object:
+        raise OperationalError("refused")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks, "AsyncResult", broken)
+        response = client.get(f"/tasks/{uuid.uuid4()}")
+    assert response.status_code == 503
+
+
+def test_malformed_task_id_is_422(client: TestClient) -> None:
+    assert client.get("/tasks/not-a-task-id").status_code == 422
+
+
+def test_nearest_checks_the_embedding_dimension(client: TestClient, infra: FakeInfra) -> None:
+    infra.celery.send_task.return_value = MagicMock(id="t1")
+    wrong = client.post("/tasks/nearest", json={"content": "a", "embedding": [1.0, 2.0]})
+    assert wrong.status_code == 422
+    assert "EMBEDDING_DIMENSION is 3" in wrong.json()["detail"]
+    right = client.post("/tasks/nearest", json={"content": "a", "embedding": [1.0, 2.0, 3.0]})
+    assert right.status_code == 202
+    assert infra.celery.send_task.call_args.kwargs["args"] == ("a", [1.0, 2.0, 3.0])
+
+
+def test_malformed_json_is_422(client: TestClient) -> None:
+    response = client.post(
+        "/tasks/nearest", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+def test_non_finite_embedding_is_422(client: TestClient) -> None:
+    response = client.post(
+        "/tasks/nearest",
+        content=b'{"content": "a", "embedding": [1.0, NaN, 3.0]}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422

@@ -1,0 +1,1 @@
+"""Shared library: settings helpers, the database engine and models, and migrations."""

@@ -1,0 +1,87 @@
+"""Settings helpers every package uses: the environment switch, placeholder
+secrets, and turning a validation error into a message a person can act on."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any, Self, TypeVar
+
+from pydantic import SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Every placeholder secret in .env.example starts with this, so one rule finds them all.
+PLACEHOLDER_PREFIX = "change-me"
+
+
+class AppEnv(StrEnum):
+    LOCAL = "local"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(Exception):
+    """Settings could not be loaded; the message names each variable and the fix."""
+
+
+class StackSettings(BaseSettings):
+    """Base of every settings class: reads the environment, then `.env`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    app_env: AppEnv = AppEnv.LOCAL
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Self:
+        if self.app_env is not AppEnv.PRODUCTION:
+            return self
+        placeholders = [
+            name.upper()
+            for name, value in self
+            if isinstance(value, SecretStr)
+            and value.get_secret_value().startswith(PLACEHOLDER_PREFIX)
+        ]
+        if placeholders:
+            names = ", ".join(sorted(placeholders))
+            raise ValueError(
+                f"APP_ENV is production but {names} still has the placeholder value from "
+                ".env.example; set a real secret"
+            )
+        return self
+
+
+_URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^/@]*@")
+
+SettingsT = TypeVar("SettingsT", bound=StackSettings)
+
+
+def _masked(error: dict[str, Any]) -> object:
+    """The rejected value, with any password inside a URL hidden."""
+    given = error.get("input")
+    return _URL_PASSWORD.sub(r"\1***@", given) if isinstance(given, str) else given
+
+
+def _describe(error: dict[str, Any]) -> str:
+    variable = "_".join(str(part) for part in error["loc"]).upper()
+    if error["type"] == "missing":
+        return f"{variable} is not set: add it to .env (see .env.example) or the environment"
+    if not variable:
+        return str(error["msg"]).removeprefix("Value error, ")
+    shown = "" if "PASSWORD" in variable or "SECRET" in variable else f" (got {_masked(error)!r})"
+    return f"{variable} is invalid{shown}: {error['msg']}"
+
+
+def load_settings(settings_class: type[SettingsT], **values: Any) -> SettingsT:
+    """Build settings, raising ConfigurationError with one line per problem."""
+    try:
+        return settings_class(**values)
+    except ValidationError as exc:
+        problems = "\n".join(f"  - {_describe(dict(error))}" for error in exc.errors())
+        raise ConfigurationError(
+            f"{settings_class.__name__}: invalid configuration\n{problems}"
+        ) from None

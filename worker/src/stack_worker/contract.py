@@ -1,0 +1,26 @@
+"""What the API may know of the worker: task names, and where workers announce
+themselves. Nothing here imports the tasks' code."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+PING_TASK = "stack.ping"
+NEAREST_DOCUMENT_TASK = "stack.store_and_find_nearest"
+
+# A sorted set: member = worker node name, score = time of its last heartbeat.
+WORKER_HEARTBEAT_KEY = "stack:worker-heartbeats"
+
+
+class _SortedSetReader(Protocol):
+    def zcount(self, name: str, min: float | str, max: float | str) -> int: ...
+
+
+def heartbeat_window_start(window_seconds: float, now: float | None = None) -> float:
+    return (time.time() if now is None else now) - window_seconds
+
+
+def count_alive_workers(redis: _SortedSetReader, window_seconds: float) -> int:
+    """Workers whose last heartbeat is at most `window_seconds` old."""
+    return int(redis.zcount(WORKER_HEARTBEAT_KEY, heartbeat_window_start(window_seconds), "+inf"))

@@ -1,0 +1,42 @@
+"""`worker-healthcheck`: is THIS worker node consuming from the broker?
+
+Sends a control ping addressed to this container's node only and waits for
+its own reply; another worker's answer does not count. Exit 0 when healthy.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+from stack_db.config import ConfigurationError, load_settings
+
+from stack_worker.celery_app import create_celery
+from stack_worker.settings import BrokerSettings
+
+PING_TIMEOUT_SECONDS = 3.0
+
+
+def node_name(hostname: str | None = None) -> str:
+    """Celery's default node name, `celery@<hostname>`."""
+    return f"celery@{hostname or socket.gethostname()}"
+
+
+def node_answers(broker: BrokerSettings, node: str, timeout: float = PING_TIMEOUT_SECONDS) -> bool:
+    app = create_celery(broker, name="stack-healthcheck")
+    try:
+        replies = app.control.ping(destination=[node], timeout=timeout)
+    finally:
+        app.close()
+    return any(node in reply for reply in replies or [])
+
+
+def main() -> None:
+    try:
+        broker = load_settings(BrokerSettings)
+    except ConfigurationError as exc:
+        sys.exit(f"worker-healthcheck: error: {exc}")
+    node = node_name()
+    if not node_answers(broker, node):
+        sys.exit(f"worker-healthcheck: {node} did not answer a ping within {PING_TIMEOUT_SECONDS}s")
+    print(f"worker-healthcheck: {node} ok")

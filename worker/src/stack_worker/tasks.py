@@ -1,0 +1,32 @@
+"""The worker's tasks. Delivery is at least once: a task may run again after a
+crash, so each must be safe to repeat."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from celery import shared_task
+from stack_db.documents import nearest_documents, store_document
+
+from stack_worker import database
+from stack_worker.contract import NEAREST_DOCUMENT_TASK, PING_TASK
+
+
+@shared_task(name=PING_TASK)
+def ping() -> str:
+    """The dummy task: proves a worker takes tasks from the broker and answers."""
+    return "pong"
+
+
+@shared_task(name=NEAREST_DOCUMENT_TASK)
+def store_and_find_nearest(content: str, embedding: list[float]) -> dict[str, Any]:
+    """Store a document and return its nearest stored neighbour (pgvector, L2)."""
+    with database.session_factory()() as session:
+        document = store_document(session, content, embedding)
+        assert document.id is not None
+        neighbours = nearest_documents(session, embedding, limit=1, exclude_id=document.id)
+    return {
+        "stored_id": document.id,
+        "nearest": asdict(neighbours[0]) if neighbours else None,
+    }

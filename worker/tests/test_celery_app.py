@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from stack_worker.celery_app import create_celery
+from stack_worker.settings import BrokerSettings, WorkerSettings
+
+
+def test_worker_app_is_configured_for_reliable_delivery() -> None:
+    settings = WorkerSettings(
+        redis_url="redis://redis:6379/0", redis_password="pw", worker_concurrency=3
+    )
+    conf = create_celery(settings).conf
+    assert conf.broker_url == "redis://:pw@redis:6379/0"
+    assert conf.result_backend == "redis://:pw@redis:6379/0"
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.worker_concurrency == 3
+    assert conf.broker_connection_retry_on_startup is True
+    assert conf.task_soft_time_limit < conf.task_time_limit
+    assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+
+
+def test_publisher_app_fails_fast_and_has_no_worker_options() -> None:
+    settings = BrokerSettings(redis_password="pw", redis_socket_timeout_seconds=1.5)
+    conf = create_celery(settings, name="api").conf
+    assert conf.broker_transport_options["socket_timeout"] == 1.5
+    assert conf.redis_socket_timeout == 1.5
+    assert conf.task_publish_retry_policy["max_retries"] == 2
+    assert conf.task_acks_late is False
+    assert conf.accept_content == ["json"]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from unittest.mock import MagicMock
+
+import pytest
+from stack_worker import healthcheck
+from stack_worker.settings import BrokerSettings
+
+
+def test_node_name_is_celerys_default() -> None:
+    assert healthcheck.node_name("abc123") == "celery@abc123"
+
+
+@pytest.mark.parametrize(
+    ("replies", "healthy"),
+    [
+        ([{"celery@me": {"ok": "pong"}}], True),
+        ([{"celery@other": {"ok": "pong"}}], False),
+        ([], False),
+    ],
+)
+def test_only_this_nodes_own_reply_counts(
+    monkeypatch: pytest.MonkeyPatch, replies: list[dict[str, object]], healthy: bool
+) -> None:
+    app = MagicMock()
+    app.control.ping.return_value = replies
+    monkeypatch.setattr(healthcheck, "create_celery", lambda broker, name: app)
+    assert healthcheck.node_answers(BrokerSettings(redis_password="x"), "celery@me") is healthy
+    assert app.control.ping.call_args.kwargs["destination"] == ["celery@me"]
+    app.close.assert_called_once()
+
+
+def test_main_exit_codes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit, match="REDIS_PASSWORD is not set"):
+        healthcheck.main()
+    monkeypatch.setenv("REDIS_PASSWORD", "x")
+    monkeypatch.setattr(healthcheck, "node_answers", lambda broker, node: False)
+    with pytest.raises(SystemExit, match="did not answer a ping"):
+        healthcheck.main()
+    monkeypatch.setattr(healthcheck, "node_answers", lambda broker, node: True)
+    healthcheck.main()
+    assert "ok" in capsys.readouterr().out

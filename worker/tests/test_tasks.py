@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from types import SimpleNamespace
+from unittest.mock import MagicMock
+
+import pytest
+from stack_db.documents import Neighbour
+from stack_worker import tasks
+from stack_worker.celery_app import create_celery
+from stack_worker.settings import WorkerSettings
+
+
+@pytest.fixture
+def eager_app() -> object:
+    app = create_celery(WorkerSettings(redis_password="pw"))
+    app.conf.task_always_eager = True
+    app.set_current()
+    return app
+
+
+def test_ping_answers_pong(eager_app: object) -> None:
+    assert tasks.ping.delay().get() == "pong"
+
+
+def test_store_and_find_nearest_returns_the_neighbour(
+    eager_app: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = MagicMock()
+    monkeypatch.setattr(tasks.database, "session_factory", lambda: lambda: session)
+    monkeypatch.setattr(tasks, "store_document", lambda s, c, e: SimpleNamespace(id=7))
+    seen: dict[str, object] = {}
+
+    def nearest(s: object, embedding: list[float], limit: int, exclude_id: int) -> list[Neighbour]:
+        seen.update(embedding=embedding, exclude_id=exclude_id)
+        return [Neighbour(id=3, content="close", distance=0.5)]
+
+    monkeypatch.setattr(tasks, "nearest_documents", nearest)
+    result = tasks.store_and_find_nearest.delay("text", [1.0, 2.0, 3.0]).get()
+    assert result == {"stored_id": 7, "nearest": {"id": 3, "content": "close", "distance": 0.5}}
+    assert seen == {"embedding": [1.0, 2.0, 3.0], "exclude_id": 7}
+
+
+def test_store_and_find_nearest_with_an_empty_table(
+    eager_app: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tasks.database, "session_factory", lambda: MagicMock)
+    monkeypatch.setattr(tasks, "store_document", lambda s, c, e: SimpleNamespace(id=1))
+    monkeypatch.setattr(tasks, "nearest_documents", lambda *a, **k: [])
+    assert tasks.store_and_find_nearest.delay("t", [0.0]).get() == {"stored_id": 1, "nearest": None}
+
+
+def test_worker_database_engine_is_made_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stack_worker import database
+
+    monkeypatch.setenv("POSTGRES_PASSWORD", "x")
+    database.engine.cache_clear()
+    database.session_factory.cache_clear()
+    try:
+        assert database.engine() is database.engine()
+        assert database.session_factory().kw["bind"] is database.engine()
+    finally:
+        database.engine().dispose()
+        database.engine.cache_clear()
+        database.session_factory.cache_clear()
