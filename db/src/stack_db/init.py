@@ -108,3 +108,7 @@ def main() -> None:
         print(f"db-init: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_FAILURE)
     log.info("done")
+
+
+if __name__ == "__main__":
+    main()

@@ -40,3 +40,7 @@ def main() -> None:
     if not node_answers(broker, node):
         sys.exit(f"worker-healthcheck: {node} did not answer a ping within {PING_TIMEOUT_SECONDS}s")
     print(f"worker-healthcheck: {node} ok")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,3 +23,7 @@ app.autodiscover_tasks(["stack_worker"], force=True)
 
 def main() -> None:
     app.worker_main(["worker", f"--loglevel={settings.log_level.upper()}"])
+
+
+if __name__ == "__main__":
+    main()
