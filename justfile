@@ -1,0 +1,96 @@
+# The stack's manual: `just --list`. Recipes wrap Docker Compose, tox and the
+# set-up scripts; every one says what it does.
+
+set positional-arguments
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# CA bundle handed to image builds (see scripts/ca-bundle).
+export BUILD_CA_BUNDLE := env("BUILD_CA_BUNDLE", `scripts/ca-bundle`)
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Make this host able to run the stack: engine, compose/buildx plugins, base image (--install: allow installing as root)
+[group('setup')]
+bootstrap *args:
+    scripts/bootstrap "$@"
+
+# Check engine, plugins, ports and .env, and print the fix for each problem
+[group('setup')]
+doctor:
+    scripts/doctor
+
+# Build the images, start the stack, wait until every service is healthy, print the URLs
+[group('stack')]
+up *args: _env
+    @echo "==> building images and starting the stack (waits for every healthcheck)"
+    docker compose up --build --wait "$@"
+    @just _urls
+
+# Stop and remove the containers; data volumes are kept (`just down -v` removes them too)
+[group('stack')]
+down *args:
+    docker compose down "$@"
+
+# Follow the logs of every service, or of one: `just logs backend`
+[group('stack')]
+logs *service:
+    docker compose logs --follow --tail=200 "$@"
+
+# Show the services and their health
+[group('stack')]
+ps:
+    docker compose ps --all
+
+# Restart every service, or one: `just restart celery_worker`
+[group('stack')]
+restart *service:
+    docker compose restart "$@"
+    docker compose up --wait --no-build
+
+# Build (or rebuild) the images without starting anything
+[group('stack')]
+build *args: _env
+    docker compose build "$@"
+
+# Open a shell in a running service: `just shell celery_worker`
+[group('stack')]
+shell service="backend":
+    docker compose exec "$1" bash
+
+# psql as the superuser in the application database: `just psql -c "select 1"`
+[group('db')]
+psql *args:
+    @docker compose exec db bash -c 'exec psql -d "$POSTGRES_DB" "$@"' psql "$@"
+
+# redis-cli, authenticated: `just redis-cli info keyspace`
+[group('db')]
+redis-cli *args:
+    @docker compose exec redis bash -c 'REDISCLI_AUTH="$REDIS_PASSWORD" exec redis-cli "$@"' redis-cli "$@"
+
+# Run the tests: unit tests, then the infra tests against a separate stack
+[group('test')]
+test *args:
+    uv run tox -e unit,infra "$@"
+
+# Lint: ruff, mypy, the lock, the Compose file
+[group('test')]
+lint:
+    uv run tox -e lint
+
+# Create .env from .env.example when it is missing
+_env:
+    @if [[ ! -f .env ]]; then cp .env.example .env; echo "==> created .env from .env.example (local defaults)"; fi
+
+# Print where the published services answer
+_urls:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    api="$(docker compose port backend 8000)"
+    web="$(docker compose port frontend 8080)"
+    echo "==> the stack is up and healthy"
+    echo "    API        http://${api}  (health: http://${api}/health, docs: http://${api}/docs)"
+    echo "    MCP        http://${api}/mcp/"
+    echo "    frontend   http://${web}"
+    echo "    logs: just logs [service]    stop: just down"

@@ -1,0 +1,47 @@
+"""Phase 1 manual test 3: the worker is registered with the broker and runs the
+dummy task submitted through the API and through the MCP tool."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastmcp import Client
+from harness import Stack, run_task
+
+
+def test_worker_node_answers_its_own_ping_through_the_broker(stack: Stack) -> None:
+    output = stack.exec("celery_worker", "python", "-m", "stack_worker.healthcheck")
+    assert output.strip().endswith("ok")
+
+
+def test_worker_has_registered_the_tasks(stack: Stack) -> None:
+    output = stack.exec(
+        "celery_worker",
+        "celery",
+        "-A",
+        "stack_worker.main",
+        "inspect",
+        "registered",
+        "--timeout",
+        "5",
+    )
+    assert "stack.ping" in output
+    assert "stack.store_and_find_nearest" in output
+
+
+def test_dummy_task_through_the_api(stack: Stack) -> None:
+    assert run_task(stack, "/tasks/ping") == "pong"
+
+
+def test_dummy_task_through_the_mcp_tool_over_http(stack: Stack) -> None:
+    async def call() -> object:
+        async with Client(stack.api + "/mcp/") as client:
+            tools = {tool.name for tool in await client.list_tools()}
+            assert {"health", "ping_worker"} <= tools
+            result = await client.call_tool("ping_worker", {"timeout_seconds": 20})
+            return result.structured_content
+
+    content = asyncio.run(call())
+    assert isinstance(content, dict)
+    assert content["result"] == "pong"
+    assert content["state"] == "SUCCESS"
