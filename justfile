@@ -14,12 +14,12 @@ default:
 # Make this host able to run the stack: engine, compose/buildx plugins, base image (--install: allow installing as root)
 [group('setup')]
 bootstrap *args:
-    scripts/bootstrap "$@"
+    @scripts/bootstrap "$@"
 
 # Check engine, plugins, ports and .env, and print the fix for each problem
 [group('setup')]
 doctor:
-    scripts/doctor
+    @scripts/doctor
 
 # Build the images, start the stack, wait until every service is healthy, print the URLs
 [group('stack')]
