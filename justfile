@@ -24,9 +24,14 @@ doctor:
 # Build the images, start the stack, wait until every service is healthy, print the URLs
 [group('stack')]
 up *args: _env
-    @echo "==> building images and starting the stack (waits for every healthcheck)"
-    docker compose up --build --wait "$@"
-    @just _urls
+    #!/usr/bin/env bash
+    set -euo pipefail
+    echo "==> building images and starting the stack (waits for every healthcheck)"
+    if ! docker compose up --build --wait "$@"; then
+        just _diagnose
+        exit 1
+    fi
+    just _urls
 
 # Stop and remove the containers; data volumes are kept (`just down -v` removes them too)
 [group('stack')]
@@ -67,7 +72,7 @@ psql *args:
 # redis-cli, authenticated: `just redis-cli info keyspace`
 [group('db')]
 redis-cli *args:
-    @docker compose exec redis bash -c 'REDISCLI_AUTH="$REDIS_PASSWORD" exec redis-cli "$@"' redis-cli "$@"
+    @docker compose exec redis bash -c 'REDISCLI_AUTH="${REDIS_PASSWORD:-$(<"${REDIS_PASSWORD_FILE:-/dev/null}")}" exec redis-cli "$@"' redis-cli "$@"
 
 # Run the tests: unit tests, then the infra tests against a separate stack
 [group('test')]
@@ -82,6 +87,18 @@ lint:
 # Create .env from .env.example when it is missing
 _env:
     @if [[ ! -f .env ]]; then cp .env.example .env; echo "==> created .env from .env.example (local defaults)"; fi
+
+# Show the logs of every service that failed, exited with an error or is unhealthy
+_diagnose:
+    #!/usr/bin/env bash
+    set -uo pipefail
+    docker compose ps --all --format '{{{{.Service}} {{{{.State}} {{{{.ExitCode}} {{{{.Health}}' 2>/dev/null |
+    while read -r service state code health; do
+        if [[ "$health" == unhealthy || "$state" == restarting || ( "$state" == exited && "$code" != 0 ) ]]; then
+            echo "==> $service is $state${health:+, $health} (exit code $code); its last log lines:"
+            docker compose logs --no-log-prefix --tail=20 "$service"
+        fi
+    done
 
 # Print where the published services answer
 _urls:

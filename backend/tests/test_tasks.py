@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from unittest.mock import MagicMock
 
@@ -29,40 +30,43 @@ def test_broker_outage_is_503_with_the_reason(client: TestClient, infra: FakeInf
 def test_task_state_uses_celery_state_names(
     client: TestClient, infra: FakeInfra, monkeypatch: object
 ) -> None:
-    import pytest
-    from stack_backend import tasks
 
     task_id = str(uuid.uuid4())
-    result = MagicMock(state="SUCCESS", result="pong")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tasks, "AsyncResult", lambda tid, app: result)
-        response = client.get(f"/tasks/{task_id}")
+    infra.celery.backend.get_task_meta.return_value = {
+        "status": "SUCCESS",
+        "result": "pong",
+        "worker": "celery@w1",
+    }
+    response = client.get(f"/tasks/{task_id}")
     assert response.status_code == 200
-    assert response.json() == {"task_id": task_id, "state": "SUCCESS", "result": "pong"}
+    assert response.json() == {
+        "task_id": task_id,
+        "state": "SUCCESS",
+        "result": "pong",
+        "worker": "celery@w1",
+    }
+    assert infra.celery.backend.get_task_meta.call_args.args == (task_id,)
 
 
-def test_a_failed_task_reports_its_error_as_text(client: TestClient) -> None:
-    import pytest
-    from stack_backend import tasks
+def test_unknown_task_id_is_pending_with_no_worker(client: TestClient, infra: FakeInfra) -> None:
+    infra.celery.backend.get_task_meta.return_value = {"status": "PENDING", "result": None}
+    body = client.get(f"/tasks/{uuid.uuid4()}").json()
+    assert (body["state"], body["result"], body["worker"]) == ("PENDING", None, None)
 
-    result = MagicMock(state="FAILURE", result=ValueError("bad input"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tasks, "AsyncResult", lambda tid, app: result)
-        body = client.get(f"/tasks/{uuid.uuid4()}").json()
+
+def test_a_failed_task_reports_its_error_as_text(client: TestClient, infra: FakeInfra) -> None:
+    infra.celery.backend.get_task_meta.return_value = {
+        "status": "FAILURE",
+        "result": ValueError("bad input"),
+    }
+    body = client.get(f"/tasks/{uuid.uuid4()}").json()
     assert body["state"] == "FAILURE"
     assert body["result"] == "ValueError: bad input"
 
 
-def test_result_store_outage_is_503(client: TestClient) -> None:
-    import pytest
-    from stack_backend import tasks
-
-    def broken(tid: str, app: object) -> object:
-        raise OperationalError("refused")
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tasks, "AsyncResult", broken)
-        response = client.get(f"/tasks/{uuid.uuid4()}")
+def test_result_store_outage_is_503(client: TestClient, infra: FakeInfra) -> None:
+    infra.celery.backend.get_task_meta.side_effect = OperationalError("refused")
+    response = client.get(f"/tasks/{uuid.uuid4()}")
     assert response.status_code == 503
 
 
@@ -94,3 +98,27 @@ def test_non_finite_embedding_is_422(client: TestClient) -> None:
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 422
+
+
+def test_oversized_body_is_refused_with_413(client: TestClient, infra: FakeInfra) -> None:
+    big = {"content": "x" * 2_000_000, "embedding": [1.0, 2.0, 3.0]}
+    response = client.post("/tasks/nearest", json=big)
+    assert response.status_code == 413
+    assert "MAX_REQUEST_BODY_BYTES" in response.json()["detail"]
+    infra.celery.send_task.assert_not_called()
+
+
+def test_streamed_oversized_body_is_refused_with_413(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b"x" * 65_536
+
+    response = client.post(
+        "/tasks/nearest", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+def test_invalid_content_length_is_refused(client: TestClient) -> None:
+    response = client.post("/tasks/ping", content=b"", headers={"content-length": "lots"})
+    assert response.status_code == 400

@@ -78,3 +78,19 @@ def test_defaults_can_be_overridden(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings(DatabaseSettings).db_pool_size == 5
     monkeypatch.setenv("DB_POOL_SIZE", "12")
     assert load_settings(DatabaseSettings).db_pool_size == 12
+
+
+def test_secret_files_fill_in_for_empty_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "postgres_password").write_text("from-secret-file\n")
+    monkeypatch.setenv("POSTGRES_PASSWORD", "")  # `POSTGRES_PASSWORD=` in .env
+    settings = load_settings(DatabaseSettings, _secrets_dir=tmp_path)
+    assert settings.postgres_password is not None
+    assert settings.postgres_password.get_secret_value() == "from-secret-file"
+
+
+def test_an_empty_password_and_no_secret_file_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTGRES_PASSWORD", "")
+    with pytest.raises(ConfigurationError, match="POSTGRES_PASSWORD is not set"):
+        load_settings(DatabaseSettings)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from stack_worker.celery_app import create_celery
+from stack_worker.celery_app import VISIBILITY_MARGIN_SECONDS, create_celery
 from stack_worker.settings import BrokerSettings, WorkerSettings
 
 
@@ -18,6 +18,7 @@ def test_worker_app_is_configured_for_reliable_delivery() -> None:
     assert conf.broker_connection_retry_on_startup is True
     assert conf.task_soft_time_limit < conf.task_time_limit
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+    assert conf.result_extended is True
 
 
 def test_publisher_app_fails_fast_and_has_no_worker_options() -> None:
@@ -28,3 +29,14 @@ def test_publisher_app_fails_fast_and_has_no_worker_options() -> None:
     assert conf.task_publish_retry_policy["max_retries"] == 2
     assert conf.task_acks_late is False
     assert conf.accept_content == ["json"]
+
+
+def test_a_crashed_workers_tasks_return_soon_after_the_time_limit() -> None:
+    settings = WorkerSettings(
+        redis_password="pw", task_soft_time_limit_seconds=10, task_time_limit_seconds=20
+    )
+    options = create_celery(settings).conf.broker_transport_options
+    assert options["visibility_timeout"] == 20 + VISIBILITY_MARGIN_SECONDS
+    assert options["unacked_restore_interval"] <= 10
+    assert options["unacked_restore_throttle"] == 1
+    assert options["socket_timeout"] == settings.redis_socket_timeout_seconds

@@ -34,11 +34,13 @@ def test_main_exit_codes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit, match="REDIS_PASSWORD is not set"):
-        healthcheck.main()
+        healthcheck.main([])
     monkeypatch.setenv("REDIS_PASSWORD", "x")
     monkeypatch.setattr(healthcheck, "node_answers", lambda broker, node: False)
     with pytest.raises(SystemExit, match="did not answer a ping"):
-        healthcheck.main()
-    monkeypatch.setattr(healthcheck, "node_answers", lambda broker, node: True)
-    healthcheck.main()
-    assert "ok" in capsys.readouterr().out
+        healthcheck.main([])
+    asked: list[str] = []
+    monkeypatch.setattr(healthcheck, "node_answers", lambda broker, node: not asked.append(node))
+    healthcheck.main(["--node", "celery@other"])
+    assert asked == ["celery@other"]
+    assert "celery@other ok" in capsys.readouterr().out

@@ -62,3 +62,7 @@ def test_worker_database_engine_is_made_once_per_process(monkeypatch: pytest.Mon
         database.engine().dispose()
         database.engine.cache_clear()
         database.session_factory.cache_clear()
+
+
+def test_sleep_waits_and_returns_the_seconds(eager_app: object) -> None:
+    assert tasks.sleep.delay(0.01).get() == 0.01

@@ -11,6 +11,7 @@ from fastmcp.utilities.lifespan import combine_lifespans
 from stack_db.config import load_settings
 from stack_db.settings import DatabaseSettings
 
+from stack_backend.body_limit import BodySizeLimit
 from stack_backend.container import Container, build_container
 from stack_backend.errors import request_validation_error
 from stack_backend.mcp_server import build_mcp
@@ -46,6 +47,7 @@ def create_app(
     )
     app_holder["app"] = app
     app.add_exception_handler(RequestValidationError, request_validation_error)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     app.include_router(health.router)
     app.include_router(tasks.router)
     app.mount("/mcp", mcp_app)

@@ -15,5 +15,7 @@ class ApiSettings(BrokerSettings):
     worker_alive_window_seconds: float = Field(default=30.0, gt=0, le=3600)
     # How long /health waits for each dependency before calling it down.
     health_check_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Larger request bodies are refused with 413 before they are read whole.
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
     # How long the MCP tool waits for the dummy task's result.
     task_result_timeout_seconds: float = Field(default=10.0, gt=0, le=300)

@@ -22,18 +22,17 @@ async def publish(celery: Celery, task_name: str, *args: Any) -> str:
     return str(result.id)
 
 
-def _state_and_result(celery: Celery, task_id: str) -> tuple[str, Any]:
-    result: AsyncResult[Any] = AsyncResult(task_id, app=celery)
-    state = result.state
-    value = result.result
+def _state_result_worker(celery: Celery, task_id: str) -> tuple[str, Any, str | None]:
+    meta = celery.backend.get_task_meta(task_id)  # one read of the result store
+    value = meta.get("result")
     if isinstance(value, BaseException):
         value = f"{type(value).__name__}: {value}"
-    return state, value
+    return meta["status"], value, meta.get("worker")
 
 
-async def task_state(celery: Celery, task_id: str) -> tuple[str, Any]:
+async def task_state(celery: Celery, task_id: str) -> tuple[str, Any, str | None]:
     try:
-        return await run_in_threadpool(_state_and_result, celery, task_id)
+        return await run_in_threadpool(_state_result_worker, celery, task_id)
     except OperationalError as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, f"the result store (Redis) is unavailable: {exc}"

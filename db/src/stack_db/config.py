@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from pydantic import SecretStr, ValidationError, model_validator
@@ -12,6 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Every placeholder secret in .env.example starts with this, so one rule finds them all.
 PLACEHOLDER_PREFIX = "change-me"
+
+# Where Compose mounts secrets: a file per setting, named like the variable in
+# lower case (/run/secrets/postgres_password). Read only when it exists.
+SECRETS_DIR = Path("/run/secrets")
 
 
 class AppEnv(StrEnum):
@@ -25,11 +30,15 @@ class ConfigurationError(Exception):
 
 
 class StackSettings(BaseSettings):
-    """Base of every settings class: reads the environment, then `.env`."""
+    """Base of every settings class. Sources, first found wins: the environment,
+    `.env`, then secret files. An empty variable counts as unset, so that
+    `POSTGRES_PASSWORD=` in .env leaves the password to its secret file."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
         env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        secrets_dir=SECRETS_DIR if SECRETS_DIR.is_dir() else None,
         extra="ignore",
         validate_default=True,
     )

@@ -8,6 +8,10 @@ from celery import Celery
 
 from stack_worker.settings import BrokerSettings, WorkerSettings
 
+# A task unacknowledged this long after its hard time limit belongs to a dead worker.
+VISIBILITY_MARGIN_SECONDS = 30
+UNACKED_SWEEP_SECONDS = 5
+
 
 def connection_config(broker: BrokerSettings) -> dict[str, Any]:
     """Broker and result-store options both the API and the worker need.
@@ -22,12 +26,7 @@ def connection_config(broker: BrokerSettings) -> dict[str, Any]:
         "broker_url": url,
         "result_backend": url,
         "broker_connection_timeout": timeout,
-        "broker_transport_options": {
-            **socket_options,
-            # A task taken by a worker that then vanishes (no ack, no reject) goes
-            # back to the queue after this long. It must exceed the longest task.
-            "visibility_timeout": 3600,
-        },
+        "broker_transport_options": socket_options,
         "result_backend_transport_options": {"retry_policy": {"timeout": timeout}},
         "redis_socket_timeout": timeout,
         "redis_socket_connect_timeout": timeout,
@@ -44,6 +43,8 @@ def connection_config(broker: BrokerSettings) -> dict[str, Any]:
         "accept_content": ["json"],
         "result_expires": 86400,
         "task_track_started": True,
+        # Results also record which worker ran the task (GET /tasks/{id} shows it).
+        "result_extended": True,
         "enable_utc": True,
     }
 
@@ -62,8 +63,20 @@ def worker_config(settings: WorkerSettings) -> dict[str, Any]:
       hard limit kills the child process.
     - broker_connection_retry_on_startup: the worker waits for Redis when it
       starts before it (a restart of the stack in any order works).
+    - visibility timeout: with Redis, a task held by a worker that died without
+      acking (SIGKILL, lost host) goes back to the queue once it has been
+      unacknowledged this long. No task runs longer than the hard time limit,
+      so a little more than that is safe and recovers a crash soonest; the
+      sweep for such tasks runs every few seconds.
     """
+    visibility_timeout = settings.task_time_limit_seconds + VISIBILITY_MARGIN_SECONDS
     return {
+        "broker_transport_options": {
+            **connection_config(settings)["broker_transport_options"],
+            "visibility_timeout": visibility_timeout,
+            "unacked_restore_interval": UNACKED_SWEEP_SECONDS,
+            "unacked_restore_throttle": 1,
+        },
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,

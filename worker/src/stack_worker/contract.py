@@ -8,6 +8,7 @@ from typing import Protocol
 
 PING_TASK = "stack.ping"
 NEAREST_DOCUMENT_TASK = "stack.store_and_find_nearest"
+SLEEP_TASK = "stack.sleep"
 
 # A sorted set: member = worker node name, score = time of its last heartbeat.
 WORKER_HEARTBEAT_KEY = "stack:worker-heartbeats"

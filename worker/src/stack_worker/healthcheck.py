@@ -6,6 +6,7 @@ its own reply; another worker's answer does not count. Exit 0 when healthy.
 
 from __future__ import annotations
 
+import argparse
 import socket
 import sys
 
@@ -31,12 +32,14 @@ def node_answers(broker: BrokerSettings, node: str, timeout: float = PING_TIMEOU
     return any(node in reply for reply in replies or [])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="worker-healthcheck", description=__doc__)
+    parser.add_argument("--node", default=node_name(), help="node to ping (default: this one)")
+    node = parser.parse_args(argv).node
     try:
         broker = load_settings(BrokerSettings)
     except ConfigurationError as exc:
         sys.exit(f"worker-healthcheck: error: {exc}")
-    node = node_name()
     if not node_answers(broker, node):
         sys.exit(f"worker-healthcheck: {node} did not answer a ping within {PING_TIMEOUT_SECONDS}s")
     print(f"worker-healthcheck: {node} ok")

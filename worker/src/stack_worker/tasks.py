@@ -3,6 +3,7 @@ crash, so each must be safe to repeat."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -10,13 +11,21 @@ from celery import shared_task
 from stack_db.documents import nearest_documents, store_document
 
 from stack_worker import database
-from stack_worker.contract import NEAREST_DOCUMENT_TASK, PING_TASK
+from stack_worker.contract import NEAREST_DOCUMENT_TASK, PING_TASK, SLEEP_TASK
 
 
 @shared_task(name=PING_TASK)
 def ping() -> str:
     """The dummy task: proves a worker takes tasks from the broker and answers."""
     return "pong"
+
+
+@shared_task(name=SLEEP_TASK)
+def sleep(seconds: float) -> float:
+    """Wait, then return the seconds waited: a long task, to see crashes and
+    time limits at work."""
+    time.sleep(seconds)
+    return seconds
 
 
 @shared_task(name=NEAREST_DOCUMENT_TASK)

@@ -26,6 +26,7 @@ class TaskStatus(BaseModel):
         "RETRY, SUCCESS, FAILURE or REVOKED"
     )
     result: Any = Field(description="The return value on SUCCESS, the error on FAILURE")
+    worker: str | None = Field(default=None, description="The worker node that ran it, once known")
 
 
 class NearestDocumentRequest(BaseModel):
@@ -58,5 +59,5 @@ async def enqueue_nearest(body: NearestDocumentRequest, container: ContainerDep)
 async def get_task(task_id: uuid.UUID, celery: CeleryDep) -> TaskStatus:
     """A task's state. Celery cannot tell an unknown id from a queued task:
     both answer PENDING."""
-    state, result = await task_state(celery, str(task_id))
-    return TaskStatus(task_id=str(task_id), state=state, result=result)
+    state, result, worker = await task_state(celery, str(task_id))
+    return TaskStatus(task_id=str(task_id), state=state, result=result, worker=worker)
