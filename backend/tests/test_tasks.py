@@ -5,8 +5,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from unittest.mock import MagicMock
 
+import pytest
 from fastapi.testclient import TestClient
 from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 if TYPE_CHECKING:
     from .conftest import FakeInfra
@@ -20,8 +22,18 @@ def test_ping_is_enqueued_with_202(client: TestClient, infra: FakeInfra) -> None
     assert infra.celery.send_task.call_args.args == ("stack.ping",)
 
 
-def test_broker_outage_is_503_with_the_reason(client: TestClient, infra: FakeInfra) -> None:
-    infra.celery.send_task.side_effect = OperationalError("Connection refused")
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("Connection refused"),
+        RedisConnectionError("Name or service not known"),
+        RuntimeError("Retry limit exceeded while trying to reconnect to the result store"),
+    ],
+)
+def test_broker_outage_is_503_with_the_reason(
+    client: TestClient, infra: FakeInfra, error: Exception
+) -> None:
+    infra.celery.send_task.side_effect = error
     response = client.post("/tasks/ping")
     assert response.status_code == 503
     assert "broker (Redis) is unavailable" in response.json()["detail"]

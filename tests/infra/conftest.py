@@ -8,6 +8,7 @@ end, unless KEEP_INFRA_STACK=1 (then `docker compose -p stack-infra ...` reaches
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Iterator
 
@@ -24,6 +25,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "API_HOST_PORT": str(free_port()),
             "FRONTEND_HOST_PORT": str(free_port()),
             "API_TITLE": "stack-infra",
+            # Real secrets, so the tests can look for them where they must not be.
+            "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+            "REDIS_PASSWORD": secrets.token_urlsafe(24),
+            # Short limits: a crashed worker's task comes back 10 + 10 s later.
+            "TASK_SOFT_TIME_LIMIT_SECONDS": "8",
+            "TASK_TIME_LIMIT_SECONDS": "10",
         }
     )
     stack.compose("down", "--volumes", "--remove-orphans", check=False)

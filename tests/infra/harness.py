@@ -113,3 +113,67 @@ def run_task(stack: Stack, path: str, body: dict[str, Any] | None = None) -> Any
             return status["result"]
         time.sleep(0.1)
     raise AssertionError(f"task {task_id} did not finish in 30s")
+
+
+def container_ids(stack: Stack, service: str) -> list[str]:
+    return stack.compose("ps", "--quiet", service).split()
+
+
+def inspect(container: str) -> dict[str, Any]:
+    output = subprocess.run(
+        ["docker", "inspect", container], capture_output=True, text=True, check=True
+    ).stdout
+    result: dict[str, Any] = json.loads(output)[0]
+    return result
+
+
+def start_times(stack: Stack, *services: str) -> dict[str, str]:
+    """When each service's (first) container last started: changes on any restart."""
+    return {s: inspect(container_ids(stack, s)[0])["State"]["StartedAt"] for s in services}
+
+
+def wait_all_healthy(stack: Stack, timeout: float = 120) -> float:
+    """Seconds until every long-running service reports healthy (no `up` involved)."""
+    started = time.monotonic()
+    deadline = started + timeout
+    states: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        states = {name: s.get("Health") or s["State"] for name, s in stack.services().items()}
+        if all(states.get(name) == "healthy" for name in LONG_RUNNING):
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise AssertionError(f"not all healthy after {timeout}s: {states}")
+
+
+def send_tasks(stack: Stack, name: str, args: list[Any], count: int) -> list[str]:
+    """Publish tasks by name from inside the backend container (as the API does)."""
+    script = (
+        "import json, sys\n"
+        "from stack_worker.main import app\n"
+        "name, args, count = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])\n"
+        "print(' '.join(app.send_task(name, args=args).id for _ in range(count)))\n"
+    )
+    output = stack.exec("backend", "python", "-c", script, name, json.dumps(args), str(count))
+    return output.split()
+
+
+def task_status(stack: Stack, task_id: str) -> dict[str, Any]:
+    status: dict[str, Any] = httpx.get(f"{stack.api}/tasks/{task_id}", timeout=5).json()
+    return status
+
+
+def wait_tasks(stack: Stack, task_ids: list[str], timeout: float = 60) -> list[dict[str, Any]]:
+    """Poll until every task succeeded; returns their final statuses."""
+    deadline = time.monotonic() + timeout
+    pending = list(task_ids)
+    done: dict[str, dict[str, Any]] = {}
+    while pending and time.monotonic() < deadline:
+        for task_id in list(pending):
+            status = task_status(stack, task_id)
+            assert status["state"] != "FAILURE", status
+            if status["state"] == "SUCCESS":
+                done[task_id] = status
+                pending.remove(task_id)
+        time.sleep(0.2)
+    assert not pending, f"{len(pending)} of {len(task_ids)} tasks not done in {timeout}s"
+    return [done[task_id] for task_id in task_ids]

@@ -10,20 +10,20 @@ from typing import Any
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
-from kombu.exceptions import OperationalError
 from pydantic import Field
 from stack_worker.contract import PING_TASK
 from starlette.concurrency import run_in_threadpool
 
 from stack_backend.container import Container
 from stack_backend.health import check_health
+from stack_backend.tasks import REDIS_UNAVAILABLE
 
 
 def _run_ping(container: Container, timeout: float) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         result = container.celery.send_task(PING_TASK)
-    except OperationalError as exc:
+    except REDIS_UNAVAILABLE as exc:
         raise ToolError(f"the task broker (Redis) is unavailable: {exc}") from exc
     try:
         value = result.get(timeout=timeout)

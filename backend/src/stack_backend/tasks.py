@@ -8,14 +8,20 @@ from celery import Celery
 from celery.result import AsyncResult
 from fastapi import HTTPException, status
 from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
+
+# What publishing or reading a task raises when Redis is unreachable: kombu's
+# error from the broker, redis-py's from the result store, and Celery's
+# RuntimeError once the result store's reconnection retries are used up.
+REDIS_UNAVAILABLE = (OperationalError, RedisError, RuntimeError)
 
 
 async def publish(celery: Celery, task_name: str, *args: Any) -> str:
     """Send a task by name; 503 when the broker cannot take it."""
     try:
         result: AsyncResult[Any] = await run_in_threadpool(celery.send_task, task_name, args=args)
-    except OperationalError as exc:
+    except REDIS_UNAVAILABLE as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, f"the task broker (Redis) is unavailable: {exc}"
         ) from exc
@@ -33,7 +39,7 @@ def _state_result_worker(celery: Celery, task_id: str) -> tuple[str, Any, str | 
 async def task_state(celery: Celery, task_id: str) -> tuple[str, Any, str | None]:
     try:
         return await run_in_threadpool(_state_result_worker, celery, task_id)
-    except OperationalError as exc:
+    except REDIS_UNAVAILABLE as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, f"the result store (Redis) is unavailable: {exc}"
         ) from exc

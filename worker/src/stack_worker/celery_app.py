@@ -9,7 +9,7 @@ from celery import Celery
 from stack_worker.settings import BrokerSettings, WorkerSettings
 
 # A task unacknowledged this long after its hard time limit belongs to a dead worker.
-VISIBILITY_MARGIN_SECONDS = 30
+VISIBILITY_MARGIN_SECONDS = 10
 UNACKED_SWEEP_SECONDS = 5
 
 
@@ -50,7 +50,7 @@ def connection_config(broker: BrokerSettings) -> dict[str, Any]:
 
 
 def worker_config(settings: WorkerSettings) -> dict[str, Any]:
-    """Reliability choices, on purpose (docs/dev/architecture.md explains them):
+    """Reliability choices, on purpose (docs/architecture.md explains them):
 
     - task_acks_late: a task is acknowledged when it finishes, not when it is
       received, so a crash mid-task leads to redelivery (at-least-once).

@@ -1,0 +1,132 @@
+"""Faults of a normal day: a dependency restarted or down, a worker crashed,
+several workers, every service restarted in turn. The stack must recover
+without a hand on it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import httpx
+from harness import (
+    LONG_RUNNING,
+    Stack,
+    container_ids,
+    inspect,
+    run_task,
+    send_tasks,
+    start_times,
+    task_status,
+    wait_all_healthy,
+    wait_tasks,
+)
+
+
+def test_redis_outage_is_503_then_the_worker_resumes_without_a_restart(stack: Stack) -> None:
+    before = start_times(stack, "backend", "celery_worker")
+    stack.compose("stop", "redis")
+    outage = time.monotonic()
+    down = stack.wait_for("/health", status=503, timeout=30).json()
+    assert down["components"]["redis"]["status"] == "down"
+    # Publishing fails fast and says why, instead of hanging the API.
+    started = time.monotonic()
+    refused = httpx.post(stack.api + "/tasks/ping", timeout=10)
+    assert refused.status_code == 503
+    assert "broker (Redis) is unavailable" in refused.json()["detail"]
+    assert time.monotonic() - started < 5
+
+    stack.compose("start", "redis")
+    stack.wait_for("/health", status=200, timeout=60)
+    assert run_task(stack, "/tasks/ping") == "pong"
+    print(f"\nredis: stopped to task done again in {time.monotonic() - outage:.1f}s")
+    assert start_times(stack, "backend", "celery_worker") == before
+
+
+def test_postgres_outage_is_503_then_api_and_worker_recover_without_restarts(
+    stack: Stack,
+) -> None:
+    before = start_times(stack, "backend", "celery_worker")
+    stack.compose("stop", "db")
+    outage = time.monotonic()
+    down = stack.wait_for("/health", status=503, timeout=30).json()
+    assert down["components"]["database"]["status"] == "down"
+
+    stack.compose("start", "db")
+    stack.wait_for("/health", status=200, timeout=60)
+    result = run_task(stack, "/tasks/nearest", {"content": "after-outage", "embedding": [1, 1, 1]})
+    assert result["stored_id"] > 0
+    print(f"\npostgres: stopped to task done again in {time.monotonic() - outage:.1f}s")
+    assert start_times(stack, "backend", "celery_worker") == before
+
+
+def test_worker_killed_mid_task_is_restarted_and_no_task_is_lost(stack: Stack) -> None:
+    worker = container_ids(stack, "celery_worker")[0]
+    restarts = inspect(worker)["RestartCount"]
+    # Two long tasks occupy both worker processes; ten pings wait behind them.
+    long_tasks = send_tasks(stack, "stack.sleep", [3], 2)
+    pings = send_tasks(stack, "stack.ping", [], 10)
+    deadline = time.monotonic() + 30
+    while not all(task_status(stack, t)["state"] == "STARTED" for t in long_tasks):
+        assert time.monotonic() < deadline, "the long tasks never started"
+        time.sleep(0.1)
+
+    os.kill(inspect(worker)["State"]["Pid"], signal.SIGKILL)  # a crash, not a stop
+    crashed = time.monotonic()
+
+    statuses = wait_tasks(stack, long_tasks + pings, timeout=90)
+    print(f"\nworker crash: all 12 tasks done {time.monotonic() - crashed:.1f}s after the kill")
+    assert [s["result"] for s in statuses[:2]] == [3, 3]
+    assert all(s["result"] == "pong" for s in statuses[2:])
+    assert inspect(worker)["RestartCount"] == restarts + 1
+    wait_all_healthy(stack)
+
+
+def test_scale_out_spreads_tasks_and_each_worker_checks_itself(stack: Stack) -> None:
+    try:
+        stack.up("--scale", "celery_worker=3")
+        containers = container_ids(stack, "celery_worker")
+        assert len(containers) == 3
+        statuses = wait_tasks(stack, send_tasks(stack, "stack.sleep", [0.5], 12), timeout=60)
+        workers = {s["worker"] for s in statuses}
+        assert len(workers) == 3, f"tasks ran on {workers}"
+
+        answers = {
+            stack.compose(
+                "exec",
+                "-T",
+                "--index",
+                str(i),
+                "celery_worker",
+                "python",
+                "-m",
+                "stack_worker.healthcheck",
+            ).strip()
+            for i in (1, 2, 3)
+        }
+        assert answers == {f"worker-healthcheck: {w} ok" for w in workers}
+        # No other worker answers for a node that does not exist.
+        absent = stack.compose(
+            "exec",
+            "-T",
+            "celery_worker",
+            "python",
+            "-m",
+            "stack_worker.healthcheck",
+            "--node",
+            "celery@absent",
+            check=False,
+        )
+        assert "ok" not in absent
+        assert stack.wait_for("/health").json()["components"]["worker"]["detail"] == "3 alive"
+    finally:
+        stack.up("--scale", "celery_worker=1")
+
+
+def test_any_single_service_restarted_comes_back_healthy_by_itself(stack: Stack) -> None:
+    for service in sorted(LONG_RUNNING):
+        stack.compose("restart", service)
+        seconds = wait_all_healthy(stack)
+        print(f"\nrestart {service}: all healthy again {seconds:.1f}s later")
+    stack.wait_for("/health", status=200, timeout=60)
+    assert run_task(stack, "/tasks/ping") == "pong"
