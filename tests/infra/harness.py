@@ -28,6 +28,7 @@ def free_port() -> int:
 class Stack:
     env_file: Path
     settings: dict[str, str] = field(default_factory=dict)
+    project: str = PROJECT
 
     @property
     def api(self) -> str:
@@ -41,15 +42,23 @@ class Stack:
         self.settings.update(changes)
         self.env_file.write_text("".join(f"{k}={v}\n" for k, v in self.settings.items()))
 
-    def compose(self, *args: str, check: bool = True, timeout: float = 600) -> str:
+    def compose_env(self) -> dict[str, str]:
         env = {**os.environ, "ENV_FILE": str(self.env_file), "STACK_IMAGE_TAG": "infra"}
         env["BUILD_CA_BUNDLE"] = (
             env.get("BUILD_CA_BUNDLE")
             or subprocess.check_output([ROOT / "scripts" / "ca-bundle"], text=True).strip()
         )
-        command = ["docker", "compose", "-p", PROJECT, "--env-file", str(self.env_file), *args]
+        return env
+
+    def compose(self, *args: str, check: bool = True, timeout: float = 600) -> str:
+        command = ["docker", "compose", "-p", self.project, "--env-file", str(self.env_file), *args]
         result = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+            command,
+            cwd=ROOT,
+            env=self.compose_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if check and result.returncode != 0:
             raise AssertionError(
