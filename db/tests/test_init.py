@@ -47,7 +47,7 @@ def test_dimension_check_passes_before_the_table_exists(monkeypatch: pytest.Monk
 
 
 def test_run_migrates_then_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> None:
-    revisions = iter([None, "0001", "0001", "0001"])
+    revisions = iter([None, "0002", "0002", "0002"])
     upgrades: list[object] = []
     monkeypatch.setattr(init, "create_db_engine", lambda settings, application_name: MagicMock())
     monkeypatch.setattr(init, "wait_for_database", lambda engine, timeout: 1)
@@ -85,7 +85,7 @@ def test_main_exits_1_when_the_database_stays_down(
 
 
 def test_migrations_ship_with_the_package() -> None:
-    assert head_revision() == "0001"
+    assert head_revision() == "0002"
     assert alembic_config().get_main_option("script_location") == "stack_db:migrations"
 
 

@@ -4,9 +4,10 @@ dummy task submitted through the API and through the MCP tool."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from fastmcp import Client
-from harness import Stack, run_task
+from harness import Stack, run_task, wait_tasks
 
 
 def test_worker_node_answers_its_own_ping_through_the_broker(stack: Stack) -> None:
@@ -45,3 +46,19 @@ def test_dummy_task_through_the_mcp_tool_over_http(stack: Stack) -> None:
     assert isinstance(content, dict)
     assert content["result"] == "pong"
     assert content["state"] == "SUCCESS"
+
+
+def test_a_redelivered_nearest_task_stores_its_document_once(stack: Stack) -> None:
+    task_id = str(uuid.uuid4())
+    for _ in range(2):  # the same task delivered twice, as after a crash
+        stack.exec(
+            "backend",
+            "python",
+            "-c",
+            "import sys; from stack_worker.main import app; "
+            "app.send_task('stack.store_and_find_nearest', args=['twice', [7, 7, 7]], "
+            "task_id=sys.argv[1])",
+            task_id,
+        )
+        wait_tasks(stack, [task_id])
+    assert stack.psql(f"SELECT count(*) FROM document WHERE task_id = '{task_id}'") == "1"

@@ -27,7 +27,13 @@ def test_store_and_find_nearest_returns_the_neighbour(
 ) -> None:
     session = MagicMock()
     monkeypatch.setattr(tasks.database, "session_factory", lambda: lambda: session)
-    monkeypatch.setattr(tasks, "store_document", lambda s, c, e: SimpleNamespace(id=7))
+    stored: dict[str, object] = {}
+
+    def store(s: object, c: str, e: list[float], task_id: str) -> SimpleNamespace:
+        stored["task_id"] = task_id
+        return SimpleNamespace(id=7)
+
+    monkeypatch.setattr(tasks, "store_document", store)
     seen: dict[str, object] = {}
 
     def nearest(s: object, embedding: list[float], limit: int, exclude_id: int) -> list[Neighbour]:
@@ -35,7 +41,9 @@ def test_store_and_find_nearest_returns_the_neighbour(
         return [Neighbour(id=3, content="close", distance=0.5)]
 
     monkeypatch.setattr(tasks, "nearest_documents", nearest)
-    result = tasks.store_and_find_nearest.delay("text", [1.0, 2.0, 3.0]).get()
+    outcome = tasks.store_and_find_nearest.delay("text", [1.0, 2.0, 3.0])
+    result = outcome.get()
+    assert stored["task_id"] == outcome.id  # the row is keyed by the task: stored once
     assert result == {"stored_id": 7, "nearest": {"id": 3, "content": "close", "distance": 0.5}}
     assert seen == {"embedding": [1.0, 2.0, 3.0], "exclude_id": 7}
 
@@ -44,7 +52,7 @@ def test_store_and_find_nearest_with_an_empty_table(
     eager_app: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tasks.database, "session_factory", lambda: MagicMock)
-    monkeypatch.setattr(tasks, "store_document", lambda s, c, e: SimpleNamespace(id=1))
+    monkeypatch.setattr(tasks, "store_document", lambda s, c, e, task_id: SimpleNamespace(id=1))
     monkeypatch.setattr(tasks, "nearest_documents", lambda *a, **k: [])
     assert tasks.store_and_find_nearest.delay("t", [0.0]).get() == {"stored_id": 1, "nearest": None}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from stack_db.models import Document
@@ -16,12 +17,24 @@ class Neighbour:
     distance: float
 
 
-def store_document(session: Session, content: str, embedding: list[float]) -> Document:
-    document = Document(content=content, embedding=embedding)
-    session.add(document)
+def store_document(
+    session: Session, content: str, embedding: list[float], task_id: str | None = None
+) -> Document:
+    """Store a document. With a task id, at most once: storing again under the
+    same id returns the row the first run stored."""
+    if task_id is None:
+        document = Document(content=content, embedding=embedding)
+        session.add(document)
+        session.commit()
+        session.refresh(document)
+        return document
+    session.exec(
+        insert(Document)
+        .values(content=content, embedding=embedding, task_id=task_id)
+        .on_conflict_do_nothing(index_elements=["task_id"])
+    )
     session.commit()
-    session.refresh(document)
-    return document
+    return session.exec(select(Document).where(Document.task_id == task_id)).one()
 
 
 def nearest_documents(

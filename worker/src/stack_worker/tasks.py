@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from stack_db.documents import nearest_documents, store_document
 
 from stack_worker import database
@@ -28,11 +28,16 @@ def sleep(seconds: float) -> float:
     return seconds
 
 
-@shared_task(name=NEAREST_DOCUMENT_TASK)
-def store_and_find_nearest(content: str, embedding: list[float]) -> dict[str, Any]:
-    """Store a document and return its nearest stored neighbour (pgvector, L2)."""
+@shared_task(name=NEAREST_DOCUMENT_TASK, bind=True)
+def store_and_find_nearest(
+    self: Task[Any, Any], content: str, embedding: list[float]
+) -> dict[str, Any]:
+    """Store a document and return its nearest stored neighbour (pgvector, L2).
+
+    Idempotent: the row is keyed by the task id, so a redelivered run (after a
+    crash) finds the row the first run stored and answers the same."""
     with database.session_factory()() as session:
-        document = store_document(session, content, embedding)
+        document = store_document(session, content, embedding, task_id=self.request.id)
         assert document.id is not None
         neighbours = nearest_documents(session, embedding, limit=1, exclude_id=document.id)
     return {
