@@ -33,6 +33,28 @@ up *args: _env
     fi
     just _urls
 
+# Start the stack, then reload the API and the worker on every source edit (Compose watch): `just dev backend` for one
+[group('stack')]
+dev *services: _env
+    #!/usr/bin/env bash
+    set -euo pipefail
+    echo "==> building images and starting the stack (waits for every healthcheck)"
+    if ! docker compose up --build --wait; then
+        just _diagnose
+        exit 1
+    fi
+    just _urls
+    echo "==> watching (docker compose watch; Ctrl-C stops watching, the stack keeps running):"
+    echo "    backend/src, worker/src, db/src  -> copied into backend and celery_worker (/app/src), which restart"
+    echo "    uv.lock, the pyproject.toml files, backend/Dockerfile -> the image is rebuilt and they are recreated"
+    status=0
+    docker compose watch --no-up "$@" || status=$?
+    if ((status == 130)); then
+        echo "==> stopped watching; the stack is still up (just down stops it)"
+        exit 0
+    fi
+    exit "$status"
+
 # Stop and remove the containers; data volumes are kept (`just down -v` removes them too)
 [group('stack')]
 down *args:
