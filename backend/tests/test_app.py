@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 from unittest.mock import MagicMock
 
@@ -89,8 +90,28 @@ def test_entry_point_serves_with_the_configured_port(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
     monkeypatch.setenv("API_PORT", "9001")
     monkeypatch.setenv("LOG_LEVEL", "warning")
-    run = MagicMock()
-    monkeypatch.setattr(entry.uvicorn, "run", run)
+    server = MagicMock()
+    monkeypatch.setattr(entry.uvicorn, "Server", server)
     entry.main()
-    assert run.call_args.kwargs["port"] == 9001
-    assert run.call_args.kwargs["log_level"] == "warning"
+    config = server.call_args.args[0]
+    assert config.port == 9001
+    assert config.log_level == "warning"
+    server.return_value.run.assert_called_once()
+
+
+def access_record(method: str, path: str) -> logging.LogRecord:
+    return logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", method, path, "1.1", 200),
+        None,
+    )
+
+
+def test_liveness_probes_stay_out_of_the_access_log() -> None:
+    assert not entry.skip_liveness_probes(access_record("GET", "/health/live"))
+    assert entry.skip_liveness_probes(access_record("GET", "/health"))
+    assert entry.skip_liveness_probes(access_record("POST", "/tasks/ping"))

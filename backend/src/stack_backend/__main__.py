@@ -12,6 +12,8 @@ from stack_db.settings import DatabaseSettings
 from stack_backend.main import create_app
 from stack_backend.settings import ApiSettings
 
+LIVENESS_PATH = "/health/live"
+
 
 def main() -> None:
     try:
@@ -22,13 +24,23 @@ def main() -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings, database),
         host=settings.api_host,
         port=settings.api_port,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
     )
+    # After uvicorn has set up its loggers: keep the container healthcheck's
+    # request, every few seconds, out of `just logs`.
+    logging.getLogger("uvicorn.access").addFilter(skip_liveness_probes)
+    uvicorn.Server(config).run()
+
+
+def skip_liveness_probes(record: logging.LogRecord) -> bool:
+    """False for uvicorn's access-log line of a GET /health/live."""
+    args = record.args if isinstance(record.args, tuple) else ()
+    return not (len(args) >= 3 and args[1] == "GET" and args[2] == LIVENESS_PATH)
 
 
 if __name__ == "__main__":
