@@ -106,6 +106,11 @@ test *args:
 lint:
     uv run tox -e lint
 
+# Benchmark builds, start-up, /health, tasks and unit tests on a stack of its own; report in .bench/ (`--quick`, `--runs N`)
+[group('test')]
+bench *args:
+    uv run python scripts/bench/bench.py "$@"
+
 # Create .env from .env.example when it is missing
 _env:
     @if [[ ! -f .env ]]; then cp .env.example .env; echo "==> created .env from .env.example (local defaults)"; fi

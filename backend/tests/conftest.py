@@ -10,11 +10,10 @@ from unittest.mock import MagicMock
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from stack_backend import health
 from stack_backend.container import Container
 from stack_backend.main import create_app
 from stack_backend.settings import ApiSettings
-from stack_db.engine import DatabaseStatus
+from stack_db.probe import DatabaseStatus
 from stack_db.settings import DatabaseSettings
 
 
@@ -59,11 +58,25 @@ def api_settings() -> ApiSettings:
     return ApiSettings(redis_password="pw", api_title="test-api")
 
 
+class FakeProbe:
+    """stack_db's DatabaseProbe: answers what the test put in `infra.database`."""
+
+    def __init__(self, infra: FakeInfra) -> None:
+        self.infra = infra
+        self.checks = 0
+        self.closed = False
+
+    async def check(self) -> DatabaseStatus:
+        self.checks += 1
+        return self.infra.database
+
+    async def close(self) -> None:
+        self.closed = True
+
+
 @pytest.fixture
-def infra(monkeypatch: pytest.MonkeyPatch) -> FakeInfra:
-    fake = FakeInfra()
-    monkeypatch.setattr(health, "check_database", lambda engine: fake.database)
-    return fake
+def infra() -> FakeInfra:
+    return FakeInfra()
 
 
 @pytest.fixture
@@ -82,6 +95,7 @@ def container(api_settings: ApiSettings, infra: FakeInfra) -> Container:
         sessions=MagicMock(),
         redis=redis_client,
         celery=infra.celery,
+        database_probe=FakeProbe(infra),  # type: ignore[arg-type]
     )
 
 

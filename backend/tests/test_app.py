@@ -92,11 +92,14 @@ def test_entry_point_serves_with_the_configured_port(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("LOG_LEVEL", "warning")
     server = MagicMock()
     monkeypatch.setattr(entry.uvicorn, "Server", server)
+    collector = MagicMock()
+    monkeypatch.setattr(entry, "gc", collector)
     entry.main()
     config = server.call_args.args[0]
     assert config.port == 9001
     assert config.log_level == "warning"
     server.return_value.run.assert_called_once()
+    collector.freeze.assert_called_once()  # the start-up heap is out of full collections
 
 
 def access_record(method: str, path: str) -> logging.LogRecord:

@@ -3,10 +3,12 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+import pytest
 from fastapi.testclient import TestClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from stack_backend import health
-from stack_db.engine import DatabaseStatus
+from stack_backend.container import Container
+from stack_db.probe import DatabaseStatus
 
 if TYPE_CHECKING:
     from .conftest import FakeInfra
@@ -70,11 +72,10 @@ def test_a_hung_database_check_is_cut_off(
         await asyncio.sleep(10)
         raise AssertionError("unreachable")
 
-    client.app.state.container.settings.health_check_timeout_seconds = 0.05  # type: ignore[attr-defined]
-    import pytest
-
+    container = client.app.state.container  # type: ignore[attr-defined]
+    container.settings.health_check_timeout_seconds = 0.05
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(health, "run_in_threadpool", never)
+        patch.setattr(container.database_probe, "check", never)
         response = client.get("/health")
     assert response.status_code == 503
     assert response.json()["components"]["database"]["detail"] == "no answer in 0.05s"
@@ -86,3 +87,46 @@ def test_liveness_touches_no_dependency(client: TestClient, infra: FakeInfra) ->
     response = client.get("/health/live")
     assert response.status_code == 200
     assert response.json() == {"status": "alive"}
+
+
+async def test_concurrent_callers_share_one_check(
+    container: Container, monkeypatch: pytest.MonkeyPatch, infra: FakeInfra
+) -> None:
+    checks = 0
+    release = asyncio.Event()
+
+    async def slow_check() -> DatabaseStatus:
+        nonlocal checks
+        checks += 1
+        await release.wait()
+        return infra.database
+
+    monkeypatch.setattr(container.database_probe, "check", slow_check)
+    callers = [asyncio.create_task(health.check_health(container)) for _ in range(20)]
+    await asyncio.sleep(0)
+    release.set()
+    reports = await asyncio.gather(*callers)
+    assert checks == 1
+    assert all(report is reports[0] for report in reports)
+    assert container.health_check_in_flight is None
+    await health.check_health(container)  # a later caller gets a check of its own
+    assert checks == 2
+
+
+async def test_a_caller_going_away_leaves_the_shared_check_running(
+    container: Container, monkeypatch: pytest.MonkeyPatch, infra: FakeInfra
+) -> None:
+    release = asyncio.Event()
+
+    async def slow_check() -> DatabaseStatus:
+        await release.wait()
+        return infra.database
+
+    monkeypatch.setattr(container.database_probe, "check", slow_check)
+    leaving = asyncio.create_task(health.check_health(container))
+    staying = asyncio.create_task(health.check_health(container))
+    await asyncio.sleep(0)
+    leaving.cancel()
+    release.set()
+    assert (await staying).status == "ok"
+    assert leaving.cancelled()

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-from unittest.mock import MagicMock
-
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
-from stack_db.engine import check_database, create_db_engine, create_session_factory
+from stack_db.engine import create_db_engine, create_session_factory
 from stack_db.settings import DatabaseSettings
 
 
@@ -29,24 +26,3 @@ def test_session_factory_makes_sqlmodel_sessions_bound_to_the_engine() -> None:
         assert isinstance(session, Session)
         assert session.get_bind() is engine
     engine.dispose()
-
-
-def test_check_database_reports_the_vector_extension() -> None:
-    engine = MagicMock()
-    connection = engine.connect.return_value.__enter__.return_value
-    connection.execute.return_value.scalar_one_or_none.return_value = "0.8.0"
-    status = check_database(engine)
-    assert status.reachable
-    assert status.vector_version == "0.8.0"
-
-
-def test_check_database_reports_an_outage_in_one_line() -> None:
-    engine = MagicMock()
-    engine.connect.side_effect = OperationalError(
-        "SELECT 1", {}, Exception("connection refused\nIs the server running?")
-    )
-    status = check_database(engine)
-    assert not status.reachable
-    assert status.error is not None
-    assert "\n" not in status.error
-    assert "connection refused" in status.error

@@ -74,3 +74,17 @@ def test_worker_database_engine_is_made_once_per_process(monkeypatch: pytest.Mon
 
 def test_sleep_waits_and_returns_the_seconds(eager_app: object) -> None:
     assert tasks.sleep.delay(0.01).get() == 0.01
+
+
+def test_cpu_burn_is_deterministic(eager_app: object) -> None:
+    assert tasks.cpu_burn.delay(1000).get() == tasks.burn(1000) == tasks.cpu_burn.delay(1000).get()
+    assert tasks.burn(0) == 0
+    assert tasks.burn(1) == 12345
+    assert tasks.burn(3) != tasks.burn(2)
+
+
+def test_cpu_burn_refuses_an_unbounded_size(eager_app: object) -> None:
+    with pytest.raises(ValueError, match="iterations"):
+        tasks.cpu_burn.delay(tasks.CPU_BURN_MAX_ITERATIONS + 1).get()
+    with pytest.raises(ValueError, match="iterations"):
+        tasks.cpu_burn.delay(-1).get()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -34,6 +35,12 @@ def main() -> None:
     # After uvicorn has set up its loggers: keep the container healthcheck's
     # request, every few seconds, out of `just logs`.
     logging.getLogger("uvicorn.access").addFilter(skip_liveness_probes)
+    # What exists by now (the modules, the app and its schemas) lives as long as
+    # the process: keep it out of the garbage collector's full collections, which
+    # otherwise held up every request in flight for about 0.1 s, several times a
+    # minute under load (docs/dev/performance.md).
+    gc.collect()
+    gc.freeze()
     uvicorn.Server(config).run()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
 
 import redis.asyncio
 from celery import Celery
@@ -10,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from stack_db.engine import create_db_engine, create_session_factory
+from stack_db.probe import DatabaseProbe
 from stack_db.settings import DatabaseSettings
 from stack_worker.celery_app import create_celery
 
@@ -24,9 +27,16 @@ class Container:
     sessions: sessionmaker[Session]
     redis: redis.asyncio.Redis
     celery: Celery
+    # /health's own Postgres connection, used on the event loop.
+    database_probe: DatabaseProbe
+    # The dependency check in progress, which concurrent /health callers share.
+    health_check_in_flight: asyncio.Task[Any] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     async def close(self) -> None:
         await self.redis.aclose()
+        await self.database_probe.close()
         self.celery.close()
         self.engine.dispose()
 
@@ -46,4 +56,5 @@ def build_container(settings: ApiSettings, database: DatabaseSettings) -> Contai
             socket_connect_timeout=timeout,
         ),
         celery=create_celery(settings, name="stack-api"),
+        database_probe=DatabaseProbe(database, application_name="stack-api-health"),
     )

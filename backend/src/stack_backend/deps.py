@@ -12,7 +12,9 @@ from sqlmodel import Session
 from stack_backend.container import Container
 
 
-def get_container(request: Request) -> Container:
+# `async def` although nothing is awaited: FastAPI runs a plain `def` dependency
+# in its thread pool, a thread hop on every request for an attribute lookup.
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -20,7 +22,7 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_celery(container: ContainerDep) -> Celery:
+async def get_celery(container: ContainerDep) -> Celery:
     return container.celery
 
 

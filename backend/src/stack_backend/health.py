@@ -7,9 +7,7 @@ import time
 from typing import Literal
 
 from pydantic import BaseModel
-from stack_db.engine import check_database
 from stack_worker.contract import WORKER_HEARTBEAT_KEY, heartbeat_window_start
-from starlette.concurrency import run_in_threadpool
 
 from stack_backend.container import Container
 
@@ -34,7 +32,7 @@ class HealthReport(BaseModel):
 
 async def _database(container: Container, limit: float) -> dict[str, ComponentStatus]:
     try:
-        status = await asyncio.wait_for(run_in_threadpool(check_database, container.engine), limit)
+        status = await asyncio.wait_for(container.database_probe.check(), limit)
     except TimeoutError:
         down = ComponentStatus(status="down", required=True, detail=f"no answer in {limit}s")
         return {"database": down, "vector": down}
@@ -73,6 +71,28 @@ async def _redis_and_workers(container: Container, limit: float) -> dict[str, Co
 
 
 async def check_health(container: Container) -> HealthReport:
+    """The dependency report. Callers that arrive while a check is in progress
+    share it rather than start their own, so under load the dependencies see one
+    query and one Redis pipeline at a time instead of one per request (which,
+    past the pool's size, opened and closed a Postgres connection each). Each
+    caller still gets a check that ended after it asked.
+    """
+    in_flight = container.health_check_in_flight
+    if in_flight is None:
+        in_flight = asyncio.create_task(_check_every_dependency(container))
+        container.health_check_in_flight = in_flight
+
+        def forget(done: asyncio.Task[HealthReport]) -> None:
+            if container.health_check_in_flight is done:
+                container.health_check_in_flight = None
+
+        in_flight.add_done_callback(forget)
+    # A caller that goes away (client disconnected) does not cancel the others' check.
+    report: HealthReport = await asyncio.shield(in_flight)
+    return report
+
+
+async def _check_every_dependency(container: Container) -> HealthReport:
     """Check every dependency at once; required parts decide up or down."""
     started = time.perf_counter()
     timeout = container.settings.health_check_timeout_seconds

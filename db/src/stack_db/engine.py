@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -29,27 +27,3 @@ def create_db_engine(settings: DatabaseSettings, application_name: str = "stack"
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
-
-
-@dataclass(frozen=True)
-class DatabaseStatus:
-    reachable: bool
-    vector_version: str | None
-    error: str | None = None
-
-
-def check_database(engine: Engine) -> DatabaseStatus:
-    """One round trip: is the database up, and which pgvector does it have?"""
-    try:
-        with engine.connect() as connection:
-            version = connection.execute(
-                text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
-            ).scalar_one_or_none()
-    except Exception as exc:
-        return DatabaseStatus(reachable=False, vector_version=None, error=_one_line(exc))
-    return DatabaseStatus(reachable=True, vector_version=version)
-
-
-def _one_line(exc: BaseException) -> str:
-    first = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {first[0] if first else ''}".strip()

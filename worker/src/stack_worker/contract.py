@@ -9,6 +9,8 @@ from typing import Protocol
 PING_TASK = "stack.ping"
 NEAREST_DOCUMENT_TASK = "stack.store_and_find_nearest"
 SLEEP_TASK = "stack.sleep"
+# Pure-Python work of a fixed size, for benchmarks (scripts/bench).
+CPU_BURN_TASK = "stack.cpu_burn"
 
 # A sorted set: member = worker node name, score = time of its last heartbeat.
 WORKER_HEARTBEAT_KEY = "stack:worker-heartbeats"

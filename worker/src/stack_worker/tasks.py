@@ -11,7 +11,16 @@ from celery import Task, shared_task
 from stack_db.documents import nearest_documents, store_document
 
 from stack_worker import database
-from stack_worker.contract import NEAREST_DOCUMENT_TASK, PING_TASK, SLEEP_TASK
+from stack_worker.contract import (
+    CPU_BURN_TASK,
+    NEAREST_DOCUMENT_TASK,
+    PING_TASK,
+    SLEEP_TASK,
+)
+
+# About 20 ms of one core of this project's CI host (2 cores, Python 3.13).
+CPU_BURN_DEFAULT_ITERATIONS = 230_000
+CPU_BURN_MAX_ITERATIONS = 50_000_000
 
 
 @shared_task(name=PING_TASK)
@@ -26,6 +35,24 @@ def sleep(seconds: float) -> float:
     time limits at work."""
     time.sleep(seconds)
     return seconds
+
+
+def burn(iterations: int) -> int:
+    """Deterministic pure-Python work: a linear congruential sequence, as many
+    steps as asked. Holds the GIL and touches nothing else."""
+    value = 0
+    for step in range(iterations):
+        value = (value * 1103515245 + 12345 + step) & 0x7FFFFFFF
+    return value
+
+
+@shared_task(name=CPU_BURN_TASK)
+def cpu_burn(iterations: int = CPU_BURN_DEFAULT_ITERATIONS) -> int:
+    """A CPU-bound task of a fixed size (about 20 ms at the default), to measure
+    how throughput grows with workers; returns the sequence's last value."""
+    if not 0 <= iterations <= CPU_BURN_MAX_ITERATIONS:
+        raise ValueError(f"iterations must be 0..{CPU_BURN_MAX_ITERATIONS}, not {iterations}")
+    return burn(iterations)
 
 
 @shared_task(name=NEAREST_DOCUMENT_TASK, bind=True)
