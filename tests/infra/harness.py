@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,12 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = os.environ.get("INFRA_PROJECT", "stack-infra")
 LONG_RUNNING = {"db", "redis", "backend", "celery_worker", "frontend"}
+
+
+@cache
+def host_ca_bundle() -> str:
+    """The CA bundle for image builds, found once per test session."""
+    return subprocess.check_output([ROOT / "scripts" / "ca-bundle"], text=True).strip()
 
 
 def free_port() -> int:
@@ -44,15 +51,13 @@ class Stack:
 
     def compose_env(self) -> dict[str, str]:
         env = {**os.environ, "ENV_FILE": str(self.env_file), "STACK_IMAGE_TAG": "infra"}
-        env["BUILD_CA_BUNDLE"] = (
-            env.get("BUILD_CA_BUNDLE")
-            or subprocess.check_output([ROOT / "scripts" / "ca-bundle"], text=True).strip()
-        )
+        env["BUILD_CA_BUNDLE"] = env.get("BUILD_CA_BUNDLE") or host_ca_bundle()
         return env
 
-    def compose(self, *args: str, check: bool = True, timeout: float = 600) -> str:
+    def run_compose(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """`docker compose` on this stack; the caller judges the outcome."""
         command = ["docker", "compose", "-p", self.project, "--env-file", str(self.env_file), *args]
-        result = subprocess.run(
+        return subprocess.run(
             command,
             cwd=ROOT,
             env=self.compose_env(),
@@ -60,9 +65,13 @@ class Stack:
             text=True,
             timeout=timeout,
         )
+
+    def compose(self, *args: str, check: bool = True, timeout: float = 600) -> str:
+        result = self.run_compose(*args, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(
-                f"{' '.join(command)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+                f"{' '.join(result.args)} exited {result.returncode}\n{result.stdout}\n"
+                f"{result.stderr}"
             )
         return result.stdout
 

@@ -17,15 +17,7 @@ from harness import ROOT, Stack
 def run_service(stack: Stack, service: str, *env: str) -> subprocess.CompletedProcess[str]:
     """Start a one-off container of `service` with changed variables; it must refuse."""
     args = [arg for pair in env for arg in ("-e", pair)]
-    command = ["run", "--rm", "--no-deps", "-T", *args, service]
-    return subprocess.run(
-        ["docker", "compose", "-p", stack.project, "--env-file", str(stack.env_file), *command],
-        cwd=ROOT,
-        env=stack.compose_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return stack.run_compose("run", "--rm", "--no-deps", "-T", *args, service, timeout=120)
 
 
 def test_just_up_without_a_required_password_names_it(stack: Stack) -> None:

@@ -6,7 +6,7 @@ from unittest.mock import MagicMock
 import pytest
 import redis
 from stack_worker import heartbeat
-from stack_worker.contract import WORKER_HEARTBEAT_KEY, count_alive_workers
+from stack_worker.contract import WORKER_HEARTBEAT_KEY
 
 
 def make_consumer() -> MagicMock:
@@ -60,12 +60,3 @@ def test_stop_survives_redis_being_down() -> None:
     client.close.assert_called_once()
     assert step.client is None
     step.beat("celery@w1")  # after stop: nothing to do, no error
-
-
-def test_alive_workers_are_counted_within_the_window() -> None:
-    client = MagicMock()
-    client.zcount.return_value = 2
-    assert count_alive_workers(client, window_seconds=30) == 2
-    key, _low, high = client.zcount.call_args.args
-    assert key == WORKER_HEARTBEAT_KEY
-    assert high == "+inf"

@@ -4,7 +4,6 @@ themselves. Nothing here imports the tasks' code."""
 from __future__ import annotations
 
 import time
-from typing import Protocol
 
 PING_TASK = "stack.ping"
 NEAREST_DOCUMENT_TASK = "stack.store_and_find_nearest"
@@ -16,14 +15,6 @@ CPU_BURN_TASK = "stack.cpu_burn"
 WORKER_HEARTBEAT_KEY = "stack:worker-heartbeats"
 
 
-class _SortedSetReader(Protocol):
-    def zcount(self, name: str, min: float | str, max: float | str) -> int: ...
-
-
 def heartbeat_window_start(window_seconds: float, now: float | None = None) -> float:
+    """The oldest heartbeat time that still counts a worker as alive."""
     return (time.time() if now is None else now) - window_seconds
-
-
-def count_alive_workers(redis: _SortedSetReader, window_seconds: float) -> int:
-    """Workers whose last heartbeat is at most `window_seconds` old."""
-    return int(redis.zcount(WORKER_HEARTBEAT_KEY, heartbeat_window_start(window_seconds), "+inf"))
