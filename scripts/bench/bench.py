@@ -38,6 +38,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dotenv import dotenv_values
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 TAG = "bench"
@@ -193,12 +195,9 @@ class Stack:
 
 
 def read_env_example() -> dict[str, str]:
-    settings = {}
-    for line in (ROOT / ".env.example").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            settings[key.strip()] = value.strip()
-    return settings
+    """The variables of .env.example, as Compose reads them."""
+    values = dotenv_values(ROOT / ".env.example")
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def ca_bundle() -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = os.environ.get("INFRA_PROJECT", "stack-infra")
@@ -111,12 +112,9 @@ class Stack:
 
 
 def read_env_example() -> dict[str, str]:
-    settings = {}
-    for line in (ROOT / ".env.example").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            settings[key.strip()] = value.strip()
-    return settings
+    """The variables of .env.example, as Compose reads them."""
+    values = dotenv_values(ROOT / ".env.example")
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def run_task(stack: Stack, path: str, body: dict[str, Any] | None = None) -> Any:
