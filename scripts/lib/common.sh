@@ -6,6 +6,7 @@
 #   - what the stack needs: the minimum versions, the base image, and how to
 #     compare versions;
 #   - questions about this host: root? CI? Debian? which docker versions?
+#     a Chromium for the tests?
 #   - the bootstrap's output: "==> [bootstrap] <step> ... ok (1.2s) note"
 #     lines, one-line failures that name the fix, and its log.
 
@@ -14,6 +15,8 @@ MIN_ENGINE=25.0   # healthcheck start_interval
 MIN_COMPOSE=2.20
 MIN_BUILDX=0.17   # Compose refuses to build through an older buildx
 DEFAULT_BASE_IMAGE=debian:trixie-slim
+# The infra tests load pages in Debian's headless Chromium.
+CHROMIUM_INSTALL="apt-get install -y --no-install-recommends chromium"
 
 # True when version $1 >= $2 (dotted numbers; anything after them is ignored).
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
@@ -38,12 +41,19 @@ engine_version() { docker version --format '{{.Server.Version}}' 2>/dev/null || 
 compose_version() { first_version "$(docker compose version --short 2>/dev/null || true)"; }
 buildx_version() { first_version "$(docker buildx version 2>/dev/null | awk '{print $2}' || true)"; }
 
+# Where the infra tests find Chromium: /usr/bin/chromium, else `chromium` on PATH.
+chromium_path() {
+  if [ -x /usr/bin/chromium ]; then echo /usr/bin/chromium; else command -v chromium; fi
+}
+
 # ---------------------------------------------------------- bootstrap state --
 ALLOW_INSTALL=0     # 1 when root and (CI or --install); set by the bootstrap
 CURRENT_STEP="start-up"
-STEP_NOTE=""        # one-line result a step function leaves for its "ok" line
+STEP_NOTE=""        # one-line result a step function leaves for its line
+STEP_RESULT=""      # the word in place of "ok" when a step did not do its job
 STEP_OPEN=0         # a "title ... " line is printed and not yet ended
 CHANGED=()          # what this run changed, for the summary
+TODO=()             # what this run could not do and the user should, for the summary
 WORKDIR=""          # scratch dir, removed on exit
 BOOTSTRAP_LOG=${BOOTSTRAP_LOG:-/dev/null}
 
@@ -89,13 +99,13 @@ run() { echo "+ $*" >>"$BOOTSTRAP_LOG"; "$@" >>"$BOOTSTRAP_LOG" 2>&1; }
 # step "title" function: runs one step, prints "title ... ok (1.2s) note".
 step() {
   local title=$1 fn=$2 t0
-  CURRENT_STEP=$title STEP_NOTE=""
+  CURRENT_STEP=$title STEP_NOTE="" STEP_RESULT=""
   printf '==> [bootstrap] %s ... ' "$title"
   STEP_OPEN=1
   echo "### step: $title" >>"$BOOTSTRAP_LOG"
   t0=$(now_us)
   "$fn"
-  printf 'ok (%s)%s\n' "$(fmt_secs $(( $(now_us) - t0 )))" "${STEP_NOTE:+ $STEP_NOTE}"
+  printf '%s (%s)%s\n' "${STEP_RESULT:-ok}" "$(fmt_secs $(( $(now_us) - t0 )))" "${STEP_NOTE:+ $STEP_NOTE}"
   STEP_OPEN=0
 }
 

@@ -1,5 +1,5 @@
 """The commands the docs give are the ones the project runs: getting started's
-two commands are the README's Quick start, its test command is what CI runs,
+two commands are the README's Quick start, CI runs both of them as written,
 and every `just <recipe>` in the docs exists."""
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ def two_commands() -> list[str]:
     return first_code_block_after(GETTING_STARTED, "## The two commands")
 
 
-def ci_commands() -> set[str]:
+def ci_commands() -> list[str]:
     """The commands .ci/run runs, one a line (comments and `step` banners left out)."""
     lines = (line.strip() for line in CI.read_text().splitlines())
-    return {line for line in lines if line and not line.startswith(("#", "step "))}
+    return [line for line in lines if line and not line.startswith(("#", "step "))]
 
 
 def test_getting_started_gives_the_readme_quick_start_commands() -> None:
@@ -47,15 +47,27 @@ def test_getting_started_gives_the_readme_quick_start_commands() -> None:
     )
 
 
-def test_the_test_command_is_what_ci_runs() -> None:
+def test_the_test_command_is_the_last_of_the_two() -> None:
     tests = [command for command in two_commands() if command.startswith("uv run tox")]
-    assert tests == ["uv run tox -e unit,infra"], (
+    assert tests == ["uv run tox -e unit,infra"] == two_commands()[-1:], (
         "docs/dev/getting-started.md's two commands must end with the test command "
         f"`uv run tox -e unit,infra`; found {tests}"
     )
-    assert tests[0] in ci_commands(), (
-        f"CI (.ci/run) does not run `{tests[0]}`: make .ci/run run the same command as "
-        "the README and docs/dev/getting-started.md, or change all three together"
+
+
+def test_ci_runs_the_readme_quick_start_line_for_line() -> None:
+    quick_start = first_code_block_after(README, "## Quick start")
+    ci = ci_commands()
+    missing = [line for line in quick_start if line not in ci]
+    assert not missing, (
+        f"CI (.ci/run) does not run these README Quick start lines as written: {missing}. "
+        "Make each one a line of .ci/run, verbatim, or change the README, "
+        "docs/dev/getting-started.md and .ci/run together"
+    )
+    positions = [ci.index(line) for line in quick_start]
+    assert positions == sorted(positions), (
+        "CI (.ci/run) runs the README's Quick start lines in another order: run them "
+        f"in the README's order:\n{quick_start}"
     )
 
 
