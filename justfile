@@ -35,15 +35,10 @@ up *args: _env
 
 # Start the stack, then reload the API and the worker on every source edit (Compose watch): `just dev backend` for one
 [group('stack')]
-dev *services: _env
+dev *services:
     #!/usr/bin/env bash
     set -euo pipefail
-    echo "==> building images and starting the stack (waits for every healthcheck)"
-    if ! docker compose up --build --wait; then
-        just _diagnose
-        exit 1
-    fi
-    just _urls
+    just up
     echo "==> watching (docker compose watch; Ctrl-C stops watching, the stack keeps running):"
     echo "    backend/src, worker/src, db/src  -> copied into backend and celery_worker (/app/src), which restart"
     echo "    uv.lock, the pyproject.toml files, backend/Dockerfile -> the image is rebuilt and they are recreated"
