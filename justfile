@@ -4,9 +4,6 @@
 set positional-arguments
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# CA bundle handed to image builds (see scripts/ca-bundle).
-export BUILD_CA_BUNDLE := env("BUILD_CA_BUNDLE", `scripts/ca-bundle`)
-
 # List the recipes
 default:
     @just --list --unsorted
@@ -106,9 +103,18 @@ lint:
 bench *args:
     uv run python scripts/bench/bench.py "$@"
 
-# Create .env from .env.example when it is missing
+# Create .env from .env.example when it is missing, and record in it the host's CA bundle
+# for image builds (BUILD_CA_BUNDLE), so that plain `docker compose` builds get it too
 _env:
-    @if [[ ! -f .env ]]; then cp .env.example .env; echo "==> created .env from .env.example (local defaults)"; fi
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ ! -f .env ]]; then cp .env.example .env; echo "==> created .env from .env.example (local defaults)"; fi
+    if grep -qE '^[[:space:]]*(export[[:space:]]+)?BUILD_CA_BUNDLE=' .env; then exit 0; fi
+    bundle="$(scripts/ca-bundle)"
+    if [[ "$bundle" == /dev/null ]]; then exit 0; fi
+    if [[ -s .env && -n "$(tail -c1 .env)" ]]; then echo >> .env; fi
+    printf '%s\n' "# This host's CA bundle for image builds (added by just: scripts/ca-bundle)" "BUILD_CA_BUNDLE=$bundle" >> .env
+    echo "==> recorded BUILD_CA_BUNDLE=$bundle in .env: image builds, with just or plain docker compose, trust this host's CAs"
 
 # Show the logs of every service that failed, exited with an error or is unhealthy
 _diagnose:
