@@ -1,4 +1,4 @@
-"""A container of mocked clients: the API runs with no database, Redis or broker."""
+"""Mocked clients: the API runs with no database, Redis or broker."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from unittest.mock import MagicMock
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from stack_backend.container import Container
-from stack_backend.main import create_app
+from stack_backend.app import create_app
+from stack_backend.clients import Clients
+from stack_backend.database_probe import DatabaseStatus
 from stack_backend.settings import ApiSettings
-from stack_db.probe import DatabaseStatus
-from stack_db.settings import DatabaseSettings
+from stack_db.database_settings import DatabaseSettings
 
 
 @dataclass
@@ -49,7 +49,7 @@ class FakeInfra:
         default_factory=lambda: DatabaseStatus(reachable=True, vector_version="0.8.0")
     )
     pipeline: FakePipeline = field(default_factory=FakePipeline)
-    celery: MagicMock = field(default_factory=MagicMock)
+    publisher: MagicMock = field(default_factory=MagicMock)
     closed: bool = False
 
 
@@ -59,7 +59,7 @@ def api_settings() -> ApiSettings:
 
 
 class FakeProbe:
-    """stack_db's DatabaseProbe: answers what the test put in `infra.database`."""
+    """The API's DatabaseProbe: answers what the test put in `infra.database`."""
 
     def __init__(self, infra: FakeInfra) -> None:
         self.infra = infra
@@ -80,7 +80,7 @@ def infra() -> FakeInfra:
 
 
 @pytest.fixture
-def container(api_settings: ApiSettings, infra: FakeInfra) -> Container:
+def clients(api_settings: ApiSettings, infra: FakeInfra) -> Clients:
     redis_client = MagicMock()
     redis_client.pipeline.side_effect = lambda transaction: infra.pipeline
 
@@ -88,20 +88,18 @@ def container(api_settings: ApiSettings, infra: FakeInfra) -> Container:
         infra.closed = True
 
     redis_client.aclose = aclose
-    return Container(
+    return Clients(
         settings=api_settings,
         database=DatabaseSettings(postgres_password="pw"),
-        engine=MagicMock(),
-        sessions=MagicMock(),
         redis=redis_client,
-        celery=infra.celery,
+        publisher=infra.publisher,
         database_probe=FakeProbe(infra),  # type: ignore[arg-type]
     )
 
 
 @pytest.fixture
-def app(api_settings: ApiSettings, container: Container) -> FastAPI:
-    return create_app(api_settings, container=container)
+def app(api_settings: ApiSettings, clients: Clients) -> FastAPI:
+    return create_app(api_settings, clients.database, clients=clients)
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from unittest.mock import MagicMock
 import pytest
 from fastapi.testclient import TestClient
 from stack_backend import __main__ as entry
-from stack_backend.container import build_container
-from stack_backend.main import create_app
+from stack_backend.app import create_app
+from stack_backend.clients import build_clients
 from stack_backend.settings import ApiSettings
-from stack_db.settings import DatabaseSettings
+from stack_db.database_settings import DatabaseSettings
 
 if TYPE_CHECKING:
     from .conftest import FakeInfra
@@ -44,43 +44,33 @@ def test_mcp_is_mounted_at_mcp_slash(client: TestClient) -> None:
     assert '"serverInfo"' in response.text
 
 
-def test_container_wires_real_clients_without_connecting() -> None:
+def test_clients_are_real_and_connect_to_nothing_when_built() -> None:
     settings = ApiSettings(redis_url="redis://redis:6379/1", redis_password="pw")
-    container = build_container(settings, DatabaseSettings(postgres_password="pw"))
-    try:
-        assert container.engine.dialect.driver == "psycopg"
-        assert container.celery.conf.broker_url == "redis://:pw@redis:6379/1"
-        kwargs = container.redis.connection_pool.connection_kwargs
-        assert (kwargs["host"], kwargs["db"], kwargs["password"]) == ("redis", 1, "pw")
-        assert kwargs["socket_timeout"] == settings.redis_socket_timeout_seconds
-        with container.sessions() as session:
-            assert session.get_bind() is container.engine
-    finally:
-        container.engine.dispose()
+    clients = build_clients(settings, DatabaseSettings(postgres_password="pw"))
+    assert clients.publisher.conf.broker_url == "redis://:pw@redis:6379/1"
+    assert clients.publisher.conf.task_acks_late is False  # a publisher, not a worker
+    kwargs = clients.redis.connection_pool.connection_kwargs
+    assert (kwargs["host"], kwargs["db"], kwargs["password"]) == ("redis", 1, "pw")
+    assert kwargs["socket_timeout"] == settings.redis_socket_timeout_seconds
 
 
-def test_app_builds_its_own_container_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
-    app = create_app(ApiSettings(redis_password="pw"))
+def test_app_builds_its_own_clients_from_settings() -> None:
+    database = DatabaseSettings(postgres_password="pw")
+    app = create_app(ApiSettings(redis_password="pw"), database)
     with TestClient(app) as client:
         assert client.get("/health/live").status_code == 200
-        assert app.state.container.database.postgres_password is not None
+        assert app.state.clients.database is database
 
 
-def test_session_dependency_yields_a_session(client: TestClient) -> None:
-    from stack_backend.deps import get_session
-
-    container = client.app.state.container  # type: ignore[attr-defined]
-    sessions = list(get_session(container))
-    assert sessions == [container.sessions.return_value.__enter__.return_value]
-
-
-def test_entry_point_refuses_bad_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entry_point_refuses_bad_configuration(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("REDIS_PASSWORD", "pw")
     monkeypatch.setenv("API_PORT", "99999")
     with pytest.raises(SystemExit) as exit_:
         entry.main()
-    message = str(exit_.value.code)
+    assert exit_.value.code == 2
+    message = capsys.readouterr().err
     assert message.startswith("stack-api: error: ApiSettings: invalid configuration")
     assert "API_PORT is invalid (got '99999')" in message
 
@@ -118,3 +108,24 @@ def test_liveness_probes_stay_out_of_the_access_log() -> None:
     assert not entry.skip_liveness_probes(access_record("GET", "/health/live"))
     assert entry.skip_liveness_probes(access_record("GET", "/health"))
     assert entry.skip_liveness_probes(access_record("POST", "/tasks/ping"))
+
+
+@pytest.mark.parametrize(
+    ("page", "asset"), [("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc")]
+)
+def test_docs_pages_load_their_assets_from_the_api_only(
+    client: TestClient, page: str, asset: str
+) -> None:
+    response = client.get(page)
+    assert response.status_code == 200
+    assert f'src="/static-offline-docs/{asset}' in response.text
+    assert "cdn." not in response.text
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "img-src 'self' data:" in policy
+
+
+def test_only_the_docs_pages_carry_the_policy(client: TestClient) -> None:
+    assert "content-security-policy" not in client.get("/health/live").headers
+    assert "content-security-policy" not in client.get("/openapi.json").headers
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from stack_backend.settings import ApiSettings
-from stack_db.settings import DatabaseSettings
+from stack_db.database_settings import DatabaseSettings
 from stack_worker.settings import WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi.testclient import TestClient
 from redis.exceptions import ConnectionError as RedisConnectionError
-from stack_backend import health
-from stack_backend.container import Container
-from stack_db.probe import DatabaseStatus
+from stack_backend import health_report as health
+from stack_backend.clients import Clients
+from stack_backend.database_probe import DatabaseStatus
 
 if TYPE_CHECKING:
     from .conftest import FakeInfra
@@ -72,10 +72,10 @@ def test_a_hung_database_check_is_cut_off(
         await asyncio.sleep(10)
         raise AssertionError("unreachable")
 
-    container = client.app.state.container  # type: ignore[attr-defined]
-    container.settings.health_check_timeout_seconds = 0.05
+    clients = client.app.state.clients  # type: ignore[attr-defined]
+    clients.settings.health_check_timeout_seconds = 0.05
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(container.database_probe, "check", never)
+        patch.setattr(clients.database_probe, "check", never)
         response = client.get("/health")
     assert response.status_code == 503
     assert response.json()["components"]["database"]["detail"] == "no answer in 0.05s"
@@ -90,7 +90,7 @@ def test_liveness_touches_no_dependency(client: TestClient, infra: FakeInfra) ->
 
 
 async def test_concurrent_callers_share_one_check(
-    container: Container, monkeypatch: pytest.MonkeyPatch, infra: FakeInfra
+    clients: Clients, monkeypatch: pytest.MonkeyPatch, infra: FakeInfra
 ) -> None:
     checks = 0
     release = asyncio.Event()
@@ -101,20 +101,20 @@ async def test_concurrent_callers_share_one_check(
         await release.wait()
         return infra.database
 
-    monkeypatch.setattr(container.database_probe, "check", slow_check)
-    callers = [asyncio.create_task(health.check_health(container)) for _ in range(20)]
+    monkeypatch.setattr(clients.database_probe, "check", slow_check)
+    callers = [asyncio.create_task(health.check_health(clients)) for _ in range(20)]
     await asyncio.sleep(0)
     release.set()
     reports = await asyncio.gather(*callers)
     assert checks == 1
     assert all(report is reports[0] for report in reports)
-    assert container.health_check_in_flight is None
-    await health.check_health(container)  # a later caller gets a check of its own
+    assert clients.health_check_in_flight is None
+    await health.check_health(clients)  # a later caller gets a check of its own
     assert checks == 2
 
 
 async def test_a_caller_going_away_leaves_the_shared_check_running(
-    container: Container, monkeypatch: pytest.MonkeyPatch, infra: FakeInfra
+    clients: Clients, monkeypatch: pytest.MonkeyPatch, infra: FakeInfra
 ) -> None:
     release = asyncio.Event()
 
@@ -122,9 +122,9 @@ async def test_a_caller_going_away_leaves_the_shared_check_running(
         await release.wait()
         return infra.database
 
-    monkeypatch.setattr(container.database_probe, "check", slow_check)
-    leaving = asyncio.create_task(health.check_health(container))
-    staying = asyncio.create_task(health.check_health(container))
+    monkeypatch.setattr(clients.database_probe, "check", slow_check)
+    leaving = asyncio.create_task(health.check_health(clients))
+    staying = asyncio.create_task(health.check_health(clients))
     await asyncio.sleep(0)
     leaving.cancel()
     release.set()

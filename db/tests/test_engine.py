@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from sqlmodel import Session
+from stack_db.database_settings import DatabaseSettings
 from stack_db.engine import create_db_engine, create_session_factory
-from stack_db.settings import DatabaseSettings
 
 
 def make_settings() -> DatabaseSettings:

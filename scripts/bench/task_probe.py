@@ -17,9 +17,8 @@ import sys
 import time
 from typing import Any
 
-from stack_backend.settings import ApiSettings
-from stack_db.config import load_settings
-from stack_worker.celery_app import create_celery
+from stack_db.base_settings import load_or_exit
+from stack_worker.contract import BrokerSettings, create_publisher
 
 RESULT_TIMEOUT_SECONDS = 30.0
 
@@ -67,7 +66,7 @@ def throughput(app: Any, task: str, count: int, seconds: float, args: list[Any])
 
 def main() -> None:
     mode, task, count, seconds, args = sys.argv[1:6]
-    app = create_celery(load_settings(ApiSettings), name="stack-bench")
+    app = create_publisher(load_or_exit("task-probe", BrokerSettings), name="stack-bench")
     measure = {"roundtrip": roundtrip, "throughput": throughput}[mode]
     outcome = measure(app, task, int(count), float(seconds), json.loads(args))
     print("PROBE_JSON " + json.dumps(outcome))

@@ -18,6 +18,12 @@ from dotenv import dotenv_values
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = os.environ.get("INFRA_PROJECT", "stack-infra")
 LONG_RUNNING = {"db", "redis", "backend", "celery_worker", "frontend"}
+# Python run inside the backend container: `app` is the API's own kind of
+# publisher (stack_worker.contract), built from the container's settings.
+PUBLISHER = (
+    "from stack_worker.contract import BrokerSettings, create_publisher\n"
+    "app = create_publisher(BrokerSettings())\n"
+)
 
 
 @cache
@@ -51,7 +57,7 @@ class Stack:
         self.env_file.write_text("".join(f"{k}={v}\n" for k, v in self.settings.items()))
 
     def compose_env(self) -> dict[str, str]:
-        env = {**os.environ, "ENV_FILE": str(self.env_file), "STACK_IMAGE_TAG": "infra"}
+        env = {**os.environ, "ENV_FILE": str(self.env_file), "STACK_IMAGE_TAG": self.project}
         env["BUILD_CA_BUNDLE"] = env.get("BUILD_CA_BUNDLE") or host_ca_bundle()
         return env
 
@@ -162,10 +168,10 @@ def wait_all_healthy(stack: Stack, timeout: float = 120) -> float:
 
 
 def send_tasks(stack: Stack, name: str, args: list[Any], count: int) -> list[str]:
-    """Publish tasks by name from inside the backend container (as the API does)."""
+    """Publish tasks by name from inside the backend container, with the
+    publisher of the worker's contract, as the API does."""
     script = (
-        "import json, sys\n"
-        "from stack_worker.main import app\n"
+        PUBLISHER + "import json, sys\n"
         "name, args, count = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])\n"
         "print(' '.join(app.send_task(name, args=args).id for _ in range(count)))\n"
     )

@@ -7,7 +7,7 @@ import asyncio
 import uuid
 
 from fastmcp import Client
-from harness import Stack, run_task, wait_tasks
+from harness import PUBLISHER, Stack, run_task, wait_tasks
 
 
 def test_worker_node_answers_its_own_ping_through_the_broker(stack: Stack) -> None:
@@ -17,14 +17,10 @@ def test_worker_node_answers_its_own_ping_through_the_broker(stack: Stack) -> No
 
 def test_worker_has_registered_the_tasks(stack: Stack) -> None:
     output = stack.exec(
-        "celery_worker",
-        "celery",
-        "-A",
-        "stack_worker.main",
-        "inspect",
-        "registered",
-        "--timeout",
-        "5",
+        "backend",
+        "python",
+        "-c",
+        PUBLISHER + "print(app.control.inspect(timeout=5).registered())",
     )
     assert "stack.ping" in output
     assert "stack.store_and_find_nearest" in output
@@ -55,7 +51,7 @@ def test_a_redelivered_nearest_task_stores_its_document_once(stack: Stack) -> No
             "backend",
             "python",
             "-c",
-            "import sys; from stack_worker.main import app; "
+            PUBLISHER + "import sys\n"
             "app.send_task('stack.store_and_find_nearest', args=['twice', [7, 7, 7]], "
             "task_id=sys.argv[1])",
             task_id,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 
-from harness import LONG_RUNNING, ROOT, Stack, container_ids, free_port, inspect
+from harness import LONG_RUNNING, PROJECT, ROOT, Stack, container_ids, free_port, inspect
 
-IMAGES = ["stack-app:infra", "stack-db:infra", "stack-redis:infra", "stack-frontend:infra"]
+IMAGES = [f"stack-{name}:{PROJECT}" for name in ("app", "db", "redis", "frontend")]
 
 
 def test_every_container_runs_unprivileged(stack: Stack) -> None:

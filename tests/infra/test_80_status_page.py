@@ -4,21 +4,17 @@ and a dummy task's round trip done."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
-import pytest
+from chromium import render
 from harness import Stack
 
 SERVICES = {"frontend", "backend", "database", "vector", "redis", "worker"}
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Chromium's virtual time skips the page's timers but waits for its requests, so a
 # 15 s budget covers three health checks and at least one round trip in a second or two.
 VIRTUAL_TIME_BUDGET_MS = 15_000
@@ -83,35 +79,11 @@ class _Reader(HTMLParser):
             self.page.summary += data.strip()
 
 
-def load_in_chromium(url: str, profile: Path) -> tuple[StatusPage, str]:
+def load_status_page(url: str, profile: Path) -> tuple[StatusPage, str]:
     """The page's DOM after its script ran; also Chromium's stderr, for messages."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"no Chromium at {CHROMIUM}: install Debian's chromium package "
-            "(as root: apt-get install -y --no-install-recommends chromium); "
-            ".ci/run installs it in CI"
-        )
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        f"--virtual-time-budget={VIRTUAL_TIME_BUDGET_MS}",
-        "--dump-dom",
-        url,
-    ]
-    # Chromium's own files (crash reports, caches) stay in the test's directory.
-    env = {**os.environ, "HOME": str(profile), "XDG_CONFIG_HOME": str(profile / "config")}
-    env["XDG_CACHE_HOME"] = str(profile / "cache")
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    result = render(url, profile, virtual_time_ms=VIRTUAL_TIME_BUDGET_MS)
     reader = _Reader()
-    reader.feed(result.stdout)
+    reader.feed(result.dom)
     return reader.page, result.stderr
 
 
@@ -129,7 +101,7 @@ def test_status_page_shows_every_service_healthy_and_a_round_trip(
     while True:
         attempt += 1
         started = time.monotonic()
-        page, stderr = load_in_chromium(stack.frontend + "/", tmp_path / f"profile-{attempt}")
+        page, stderr = load_status_page(stack.frontend + "/", tmp_path / f"profile-{attempt}")
         took = time.monotonic() - started
         if (page.healthy() and page.round_trip.get("status") == "done") or (
             time.monotonic() > deadline

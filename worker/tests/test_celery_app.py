@@ -1,14 +1,19 @@
 from __future__ import annotations
 
-from stack_worker.celery_app import VISIBILITY_MARGIN_SECONDS, create_celery
-from stack_worker.settings import BrokerSettings, WorkerSettings
+from stack_db.database_settings import DatabaseSettings
+from stack_worker import database
+from stack_worker.celery_app import VISIBILITY_MARGIN_SECONDS, create_worker_app
+from stack_worker.contract import BrokerSettings, create_publisher
+from stack_worker.settings import WorkerSettings
+
+DATABASE = DatabaseSettings(postgres_password="pw")
 
 
 def test_worker_app_is_configured_for_reliable_delivery() -> None:
     settings = WorkerSettings(
         redis_url="redis://redis:6379/0", redis_password="pw", worker_concurrency=3
     )
-    conf = create_celery(settings).conf
+    conf = create_worker_app(settings, DATABASE).conf
     assert conf.broker_url == "redis://:pw@redis:6379/0"
     assert conf.result_backend == "redis://:pw@redis:6379/0"
     assert conf.task_acks_late is True
@@ -21,9 +26,19 @@ def test_worker_app_is_configured_for_reliable_delivery() -> None:
     assert conf.result_extended is True
 
 
+def test_worker_app_registers_its_tasks_heartbeat_and_database() -> None:
+    settings = WorkerSettings(redis_password="pw", worker_heartbeat_seconds=7)
+    app = create_worker_app(settings, DATABASE)
+    app.loader.import_default_modules()
+    assert {"stack.ping", "stack.store_and_find_nearest"} <= set(app.tasks)
+    assert app.conf.stack_worker_heartbeat_seconds == 7.0
+    assert any(step.__name__ == "WorkerHeartbeat" for step in app.steps["consumer"])
+    assert database.engine().url.password == "pw"
+
+
 def test_publisher_app_fails_fast_and_has_no_worker_options() -> None:
     settings = BrokerSettings(redis_password="pw", redis_socket_timeout_seconds=1.5)
-    conf = create_celery(settings, name="api").conf
+    conf = create_publisher(settings, name="api").conf
     assert conf.broker_transport_options["socket_timeout"] == 1.5
     assert conf.redis_socket_timeout == 1.5
     assert conf.task_publish_retry_policy["max_retries"] == 2
@@ -31,11 +46,19 @@ def test_publisher_app_fails_fast_and_has_no_worker_options() -> None:
     assert conf.accept_content == ["json"]
 
 
+def test_producer_and_worker_agree_on_the_broker() -> None:
+    settings = WorkerSettings(redis_url="redis://redis:6379/2", redis_password="pw")
+    worker = create_worker_app(settings, DATABASE).conf
+    publisher = create_publisher(settings).conf
+    for key in ("broker_url", "result_backend", "task_serializer", "accept_content"):
+        assert worker[key] == publisher[key], key
+
+
 def test_a_crashed_workers_tasks_return_soon_after_the_time_limit() -> None:
     settings = WorkerSettings(
         redis_password="pw", task_soft_time_limit_seconds=10, task_time_limit_seconds=20
     )
-    options = create_celery(settings).conf.broker_transport_options
+    options = create_worker_app(settings, DATABASE).conf.broker_transport_options
     assert options["visibility_timeout"] == 20 + VISIBILITY_MARGIN_SECONDS
     assert options["unacked_restore_interval"] <= 10
     assert options["unacked_restore_throttle"] == 1

@@ -4,7 +4,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from stack_worker import healthcheck
-from stack_worker.settings import BrokerSettings
+from stack_worker.contract import BrokerSettings
 
 
 def test_node_name_is_celerys_default() -> None:
@@ -24,7 +24,7 @@ def test_only_this_nodes_own_reply_counts(
 ) -> None:
     app = MagicMock()
     app.control.ping.return_value = replies
-    monkeypatch.setattr(healthcheck, "create_celery", lambda broker, name: app)
+    monkeypatch.setattr(healthcheck, "create_publisher", lambda broker, name: app)
     assert healthcheck.node_answers(BrokerSettings(redis_password="x"), "celery@me") is healthy
     assert app.control.ping.call_args.kwargs["destination"] == ["celery@me"]
     app.close.assert_called_once()
@@ -33,8 +33,10 @@ def test_only_this_nodes_own_reply_counts(
 def test_main_exit_codes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit, match="REDIS_PASSWORD is not set"):
+    with pytest.raises(SystemExit) as exit_:
         healthcheck.main([])
+    assert exit_.value.code == 2
+    assert "REDIS_PASSWORD is not set" in capsys.readouterr().err
     monkeypatch.setenv("REDIS_PASSWORD", "x")
     monkeypatch.setattr(healthcheck, "node_answers", lambda broker, node: False)
     with pytest.raises(SystemExit, match="did not answer a ping"):

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from stack_db.config import ConfigurationError, load_settings
-from stack_worker.settings import BrokerSettings, WorkerSettings
+from stack_db.base_settings import ConfigurationError, load_settings
+from stack_worker.contract import BrokerSettings
+from stack_worker.settings import WorkerSettings
 
 
 def test_redis_password_is_required() -> None:

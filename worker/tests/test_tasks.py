@@ -4,15 +4,18 @@ from types import SimpleNamespace
 from unittest.mock import MagicMock
 
 import pytest
+from stack_db.database_settings import DatabaseSettings
 from stack_db.documents import Neighbour
 from stack_worker import tasks
-from stack_worker.celery_app import create_celery
+from stack_worker.celery_app import create_worker_app
 from stack_worker.settings import WorkerSettings
 
 
 @pytest.fixture
 def eager_app() -> object:
-    app = create_celery(WorkerSettings(redis_password="pw"))
+    app = create_worker_app(
+        WorkerSettings(redis_password="pw"), DatabaseSettings(postgres_password="pw")
+    )
     app.conf.task_always_eager = True
     app.set_current()
     return app

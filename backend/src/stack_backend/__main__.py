@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import gc
 import logging
-import sys
 
 import uvicorn
-from stack_db.config import ConfigurationError, load_settings
-from stack_db.settings import DatabaseSettings
+from stack_db.base_settings import load_or_exit
+from stack_db.database_settings import DatabaseSettings
 
-from stack_backend.main import create_app
+from stack_backend.app import create_app
 from stack_backend.settings import ApiSettings
 
 LIVENESS_PATH = "/health/live"
+PROGRAM = "stack-api"
 
 
 def main() -> None:
-    try:
-        settings = load_settings(ApiSettings)
-        database = load_settings(DatabaseSettings)
-    except ConfigurationError as exc:
-        sys.exit(f"stack-api: error: {exc}")
+    settings = load_or_exit(PROGRAM, ApiSettings)
+    database = load_or_exit(PROGRAM, DatabaseSettings)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )

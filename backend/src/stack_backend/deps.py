@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from celery import Celery
 from fastapi import Depends, Request
-from sqlmodel import Session
 
-from stack_backend.container import Container
+from stack_backend.clients import Clients
 
 
 # `async def` although nothing is awaited: FastAPI runs a plain `def` dependency
 # in its thread pool, a thread hop on every request for an attribute lookup.
-async def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
+async def get_clients(request: Request) -> Clients:
+    clients: Clients = request.app.state.clients
+    return clients
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+ClientsDep = Annotated[Clients, Depends(get_clients)]
 
 
-async def get_celery(container: ContainerDep) -> Celery:
-    return container.celery
+async def get_publisher(clients: ClientsDep) -> Celery:
+    return clients.publisher
 
 
-def get_session(container: ContainerDep) -> Iterator[Session]:
-    with container.sessions() as session:
-        yield session
-
-
-CeleryDep = Annotated[Celery, Depends(get_celery)]
-SessionDep = Annotated[Session, Depends(get_session)]
+PublisherDep = Annotated[Celery, Depends(get_publisher)]

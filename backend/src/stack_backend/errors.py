@@ -1,4 +1,5 @@
-"""Error responses the framework's defaults get wrong."""
+"""Error responses: the framework's defaults where they are wrong, and the
+broker outage mapped once for every route."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from fastapi import Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+from stack_backend.task_queue import BrokerUnavailable
 
 
 async def request_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -19,3 +22,9 @@ async def request_validation_error(request: Request, exc: Exception) -> JSONResp
         for error in errors:
             error.pop("input", None)
         return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def broker_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with what is down: the client may retry later."""
+    assert isinstance(exc, BrokerUnavailable)
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)

@@ -1,10 +1,9 @@
 """The MCP server mounted in the API at /mcp/: purpose-built tools over the
-same container the HTTP routes use."""
+same clients the HTTP routes use."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 from celery.exceptions import TimeoutError as CeleryTimeoutError
@@ -14,17 +13,14 @@ from pydantic import Field
 from stack_worker.contract import PING_TASK
 from starlette.concurrency import run_in_threadpool
 
-from stack_backend.container import Container
-from stack_backend.health import check_health
-from stack_backend.tasks import REDIS_UNAVAILABLE
+from stack_backend.clients import Clients
+from stack_backend.health_report import check_health
+from stack_backend.task_queue import BrokerUnavailable, send
 
 
-def _run_ping(container: Container, timeout: float) -> dict[str, Any]:
+def _run_ping(clients: Clients, timeout: float) -> dict[str, Any]:
     started = time.perf_counter()
-    try:
-        result = container.celery.send_task(PING_TASK)
-    except REDIS_UNAVAILABLE as exc:
-        raise ToolError(f"the task broker (Redis) is unavailable: {exc}") from exc
+    result = send(clients.publisher, PING_TASK)
     try:
         value = result.get(timeout=timeout)
     except CeleryTimeoutError as exc:
@@ -39,13 +35,13 @@ def _run_ping(container: Container, timeout: float) -> dict[str, Any]:
     }
 
 
-def build_mcp(get_container: Callable[[], Container]) -> FastMCP:
+def build_mcp(clients: Clients) -> FastMCP:
     mcp = FastMCP("stack")
 
     @mcp.tool
     async def health() -> dict[str, Any]:
         """Report each dependency of the API: database, pgvector, Redis, workers."""
-        return (await check_health(get_container())).model_dump()
+        return (await check_health(clients)).model_dump()
 
     @mcp.tool
     async def ping_worker(
@@ -54,8 +50,10 @@ def build_mcp(get_container: Callable[[], Container]) -> FastMCP:
         ),
     ) -> dict[str, Any]:
         """Run the dummy task on a worker and return its result and round-trip time."""
-        container = get_container()
-        timeout = timeout_seconds or container.settings.task_result_timeout_seconds
-        return await run_in_threadpool(_run_ping, container, timeout)
+        timeout = timeout_seconds or clients.settings.task_result_timeout_seconds
+        try:
+            return await run_in_threadpool(_run_ping, clients, timeout)
+        except BrokerUnavailable as exc:
+            raise ToolError(str(exc)) from exc
 
     return mcp

@@ -1,9 +1,10 @@
-"""API settings. The database settings are read by stack_db's own class."""
+"""API settings, on top of the broker settings of the worker's contract. The
+database settings are stack_db's own class."""
 
 from __future__ import annotations
 
 from pydantic import Field
-from stack_worker.settings import BrokerSettings
+from stack_worker.contract import BrokerSettings
 
 
 class ApiSettings(BrokerSettings):

@@ -6,7 +6,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from stack_db.settings import DatabaseSettings
+from stack_db.database_settings import DatabaseSettings
 
 
 def create_db_engine(settings: DatabaseSettings, application_name: str = "stack") -> Engine:

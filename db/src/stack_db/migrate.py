@@ -1,19 +1,37 @@
-"""Applying the Alembic migrations that ship inside this package."""
+"""Applying the Alembic migrations that ship inside this package.
+
+The migrations take their parameters (the embedding dimension) from whoever
+runs them, through the Alembic config's attributes, never from the
+environment: db-init passes what it loaded.
+"""
 
 from __future__ import annotations
 
-from alembic import command
+from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+EMBEDDING_DIMENSION = "embedding_dimension"
 
-def alembic_config(connection: Connection | None = None) -> Config:
+
+def alembic_config(
+    connection: Connection | None = None, embedding_dimension: int | None = None
+) -> Config:
     config = Config()
     config.set_main_option("script_location", "stack_db:migrations")
     config.attributes["connection"] = connection
+    config.attributes[EMBEDDING_DIMENSION] = embedding_dimension
     return config
+
+
+def migration_embedding_dimension() -> int:
+    """Inside a migration: the dimension of document.embedding for this run."""
+    dimension = context.config.attributes.get(EMBEDDING_DIMENSION)
+    if not isinstance(dimension, int):
+        raise RuntimeError("run the migrations through db-init, which passes EMBEDDING_DIMENSION")
+    return dimension
 
 
 def head_revision() -> str | None:
@@ -25,9 +43,14 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade_to_head(engine: Engine) -> None:
+def upgrade_to_head(engine: Engine, embedding_dimension: int) -> None:
     with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
+        command.upgrade(alembic_config(connection, embedding_dimension), "head")
+
+
+def downgrade_to(engine: Engine, revision: str, embedding_dimension: int) -> None:
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection, embedding_dimension), revision)
 
 
 def embedding_column_dimension(engine: Engine) -> int | None:

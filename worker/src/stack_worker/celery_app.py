@@ -1,52 +1,21 @@
-"""The Celery app, built from settings. The API uses the same factory to publish."""
+"""The worker's Celery app: the contract's connection options, plus the
+delivery choices that only a consumer makes, its heartbeat and its tasks."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from celery import Celery
+from stack_db.database_settings import DatabaseSettings
 
-from stack_worker.settings import BrokerSettings, WorkerSettings
+from stack_worker import database
+from stack_worker.contract import connection_config
+from stack_worker.heartbeat import HEARTBEAT_SECONDS_SETTING, WorkerHeartbeat
+from stack_worker.settings import WorkerSettings
 
 # A task unacknowledged this long after its hard time limit belongs to a dead worker.
 VISIBILITY_MARGIN_SECONDS = 10
 UNACKED_SWEEP_SECONDS = 5
-
-
-def connection_config(broker: BrokerSettings) -> dict[str, Any]:
-    """Broker and result-store options both the API and the worker need.
-
-    Every Redis call is bounded: a publisher must fail fast when Redis is down
-    rather than block the API's event loop for many seconds.
-    """
-    url = broker.redis_url_with_password
-    timeout = broker.redis_socket_timeout_seconds
-    socket_options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
-    return {
-        "broker_url": url,
-        "result_backend": url,
-        "broker_connection_timeout": timeout,
-        "broker_transport_options": socket_options,
-        "result_backend_transport_options": {"retry_policy": {"timeout": timeout}},
-        "redis_socket_timeout": timeout,
-        "redis_socket_connect_timeout": timeout,
-        "redis_retry_on_timeout": False,
-        # Publishing retries briefly, then fails: the caller reports the outage.
-        "task_publish_retry_policy": {
-            "max_retries": 2,
-            "interval_start": 0,
-            "interval_step": 0.1,
-            "interval_max": 0.2,
-        },
-        "task_serializer": "json",
-        "result_serializer": "json",
-        "accept_content": ["json"],
-        "result_expires": 86400,
-        "task_track_started": True,
-        # Results also record which worker ran the task (GET /tasks/{id} shows it).
-        "result_extended": True,
-        "enable_utc": True,
-    }
 
 
 def worker_config(settings: WorkerSettings) -> dict[str, Any]:
@@ -88,12 +57,17 @@ def worker_config(settings: WorkerSettings) -> dict[str, Any]:
         # On a lost broker connection, running late-ack tasks will be redelivered
         # anyway; cancelling them avoids running the same task twice at once.
         "worker_cancel_long_running_tasks_on_connection_loss": True,
+        HEARTBEAT_SECONDS_SETTING: settings.worker_heartbeat_seconds,
     }
 
 
-def create_celery(broker: BrokerSettings, name: str = "stack") -> Celery:
-    app = Celery(name)
-    app.conf.update(connection_config(broker))
-    if isinstance(broker, WorkerSettings):
-        app.conf.update(worker_config(broker))
+def create_worker_app(settings: WorkerSettings, database_settings: DatabaseSettings) -> Celery:
+    """The app the worker process runs: configured, with its heartbeat step and
+    its tasks registered. Connects to nothing until the worker starts."""
+    app = Celery("stack")
+    app.conf.update(connection_config(settings))
+    app.conf.update(worker_config(settings))
+    app.steps["consumer"].add(WorkerHeartbeat)
+    database.configure(database_settings)
+    app.autodiscover_tasks(["stack_worker"], force=True)
     return app

@@ -1,7 +1,9 @@
-"""The database engine of one worker process.
+"""The database of the worker's tasks.
 
-Created on first use, so each prefork child opens its own pool after the fork
-instead of inheriting the parent's sockets.
+The settings are given once, at start-up (`configure`, which
+`create_worker_app` calls); the engine is created on first use, so each prefork
+child opens its own pool after the fork instead of inheriting the parent's
+sockets.
 """
 
 from __future__ import annotations
@@ -11,14 +13,24 @@ from functools import cache
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
-from stack_db.config import load_settings
+from stack_db.database_settings import DatabaseSettings
 from stack_db.engine import create_db_engine, create_session_factory
-from stack_db.settings import DatabaseSettings
+
+_settings: DatabaseSettings | None = None
+
+
+def configure(settings: DatabaseSettings) -> None:
+    global _settings  # one per process, set by the entry point
+    _settings = settings
+    engine.cache_clear()
+    session_factory.cache_clear()
 
 
 @cache
 def engine() -> Engine:
-    return create_db_engine(load_settings(DatabaseSettings), application_name="stack-worker")
+    if _settings is None:
+        raise RuntimeError("the worker's database is not configured: call configure() first")
+    return create_db_engine(_settings, application_name="stack-worker")
 
 
 @cache

@@ -10,10 +10,9 @@ import argparse
 import socket
 import sys
 
-from stack_db.config import ConfigurationError, load_settings
+from stack_db.base_settings import load_or_exit
 
-from stack_worker.celery_app import create_celery
-from stack_worker.settings import BrokerSettings
+from stack_worker.contract import BrokerSettings, create_publisher
 
 PING_TIMEOUT_SECONDS = 3.0
 
@@ -24,7 +23,7 @@ def node_name(hostname: str | None = None) -> str:
 
 
 def node_answers(broker: BrokerSettings, node: str, timeout: float = PING_TIMEOUT_SECONDS) -> bool:
-    app = create_celery(broker, name="stack-healthcheck")
+    app = create_publisher(broker, name="stack-healthcheck")
     try:
         replies = app.control.ping(destination=[node], timeout=timeout)
     finally:
@@ -36,10 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="worker-healthcheck", description=__doc__)
     parser.add_argument("--node", default=node_name(), help="node to ping (default: this one)")
     node = parser.parse_args(argv).node
-    try:
-        broker = load_settings(BrokerSettings)
-    except ConfigurationError as exc:
-        sys.exit(f"worker-healthcheck: error: {exc}")
+    broker = load_or_exit("worker-healthcheck", BrokerSettings)
     if not node_answers(broker, node):
         sys.exit(f"worker-healthcheck: {node} did not answer a ping within {PING_TIMEOUT_SECONDS}s")
     print(f"worker-healthcheck: {node} ok")

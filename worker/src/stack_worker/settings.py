@@ -1,43 +1,12 @@
-"""Broker settings (shared with the API, which publishes tasks) and worker settings."""
+"""The worker's own settings, on top of the broker settings of the contract."""
 
 from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, RedisDsn, SecretStr, model_validator
-from stack_db.config import StackSettings
+from pydantic import Field, model_validator
 
-
-class BrokerSettings(StackSettings):
-    """Redis, used as Celery's broker and result store. The password is kept apart
-    from the URL so that the URL can be logged and the password given as a secret."""
-
-    redis_url: RedisDsn = RedisDsn("redis://localhost:6379/0")
-    redis_password: SecretStr
-    redis_socket_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
-
-    @model_validator(mode="after")
-    def _password_not_in_url(self) -> Self:
-        if self.redis_url.password:
-            raise ValueError(
-                "REDIS_URL carries a password: remove it from the URL and set REDIS_PASSWORD"
-            )
-        return self
-
-    @property
-    def redis_url_with_password(self) -> str:
-        password = self.redis_password.get_secret_value()
-        url = self.redis_url
-        return str(
-            RedisDsn.build(
-                scheme=url.scheme,
-                username=url.username,
-                password=password,
-                host=url.host or "localhost",
-                port=url.port,
-                path=(url.path or "/0").lstrip("/"),
-            )
-        )
+from stack_worker.contract import BrokerSettings
 
 
 class WorkerSettings(BrokerSettings):

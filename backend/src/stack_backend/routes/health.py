@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from stack_backend.deps import ContainerDep
-from stack_backend.health import HealthReport, check_health
+from stack_backend.deps import ClientsDep
+from stack_backend.health_report import HealthReport, check_health
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -16,9 +16,9 @@ router = APIRouter(prefix="/health", tags=["health"])
     response_model=HealthReport,
     responses={503: {"model": HealthReport, "description": "A required dependency is down"}},
 )
-async def health(container: ContainerDep) -> JSONResponse:
+async def health(clients: ClientsDep) -> JSONResponse:
     """Each dependency's state. 200 when every required one is up, else 503."""
-    report = await check_health(container)
+    report = await check_health(clients)
     return JSONResponse(report.model_dump(), status_code=200 if report.healthy else 503)
 
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 from stack_worker.contract import NEAREST_DOCUMENT_TASK, PING_TASK
 
-from stack_backend.deps import CeleryDep, ContainerDep
-from stack_backend.tasks import publish, task_state
+from stack_backend.deps import ClientsDep, PublisherDep
+from stack_backend.task_queue import publish, task_state
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -37,27 +37,27 @@ class NearestDocumentRequest(BaseModel):
 
 
 @router.post("/ping", status_code=status.HTTP_202_ACCEPTED)
-async def enqueue_ping(celery: CeleryDep) -> TaskAccepted:
+async def enqueue_ping(publisher: PublisherDep) -> TaskAccepted:
     """Enqueue the dummy task."""
-    return TaskAccepted(task_id=await publish(celery, PING_TASK))
+    return TaskAccepted(task_id=await publish(publisher, PING_TASK))
 
 
 @router.post("/nearest", status_code=status.HTTP_202_ACCEPTED)
-async def enqueue_nearest(body: NearestDocumentRequest, container: ContainerDep) -> TaskAccepted:
+async def enqueue_nearest(body: NearestDocumentRequest, clients: ClientsDep) -> TaskAccepted:
     """Store a document with its embedding, and find its nearest stored neighbour."""
-    expected = container.database.embedding_dimension
+    expected = clients.database.embedding_dimension
     if len(body.embedding) != expected:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"embedding has {len(body.embedding)} values; EMBEDDING_DIMENSION is {expected}",
         )
-    task_id = await publish(container.celery, NEAREST_DOCUMENT_TASK, body.content, body.embedding)
+    task_id = await publish(clients.publisher, NEAREST_DOCUMENT_TASK, body.content, body.embedding)
     return TaskAccepted(task_id=task_id)
 
 
 @router.get("/{task_id}")
-async def get_task(task_id: uuid.UUID, celery: CeleryDep) -> TaskStatus:
+async def get_task(task_id: uuid.UUID, publisher: PublisherDep) -> TaskStatus:
     """A task's state. Celery cannot tell an unknown id from a queued task:
     both answer PENDING."""
-    state, result, worker = await task_state(celery, str(task_id))
+    state, result, worker = await task_state(publisher, str(task_id))
     return TaskStatus(task_id=str(task_id), state=state, result=result, worker=worker)

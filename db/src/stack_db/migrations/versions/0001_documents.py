@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from pgvector.sqlalchemy import Vector
 
-from stack_db.settings import DatabaseSettings
+from stack_db.migrate import migration_embedding_dimension
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -23,7 +23,7 @@ HNSW_MAX_DIMENSION = 2000
 
 
 def upgrade() -> None:
-    dimension = DatabaseSettings().embedding_dimension
+    dimension = migration_embedding_dimension()
     op.execute("CREATE EXTENSION IF NOT EXISTS vector")
     op.create_table(
         "document",

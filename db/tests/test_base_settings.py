@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from stack_db.config import ConfigurationError, load_settings
-from stack_db.settings import DatabaseSettings
+from stack_db.base_settings import ConfigurationError, load_settings
+from stack_db.database_settings import DatabaseSettings
 
 
 def test_missing_password_names_the_variable_and_the_fix() -> None:

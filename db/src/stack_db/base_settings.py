@@ -1,12 +1,14 @@
-"""Settings helpers every package uses: the environment switch, placeholder
-secrets, and turning a validation error into a message a person can act on."""
+"""The base of every settings class, and the one way to load settings: the
+environment switch, placeholder secrets, and a validation error turned into a
+message a person can act on."""
 
 from __future__ import annotations
 
 import re
+import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Any, NoReturn, Self, TypeVar
 
 from pydantic import SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -94,3 +96,22 @@ def load_settings(settings_class: type[SettingsT], **values: Any) -> SettingsT:
         raise ConfigurationError(
             f"{settings_class.__name__}: invalid configuration\n{problems}"
         ) from None
+
+
+# Exit status of an entry point whose configuration is invalid: distinct from a
+# runtime failure (1), so a supervisor or a test can tell the two apart.
+EXIT_CONFIGURATION = 2
+
+
+def exit_with_configuration_error(program: str, error: ConfigurationError) -> NoReturn:
+    print(f"{program}: error: {error}", file=sys.stderr)
+    sys.exit(EXIT_CONFIGURATION)
+
+
+def load_or_exit(program: str, settings_class: type[SettingsT]) -> SettingsT:
+    """Settings for an entry point: loaded, or the readable message on stderr
+    (`<program>: error: ...`) and exit status 2. Every entry point uses this."""
+    try:
+        return load_settings(settings_class)
+    except ConfigurationError as exc:
+        exit_with_configuration_error(program, exc)

@@ -7,7 +7,7 @@ from typing import Self
 from pydantic import Field, PostgresDsn, SecretStr, model_validator
 from sqlalchemy.engine import URL, make_url
 
-from stack_db.config import StackSettings
+from stack_db.base_settings import StackSettings
 
 # SQLAlchemy picks the driver from the scheme; we always want psycopg 3.
 _PSYCOPG_DRIVER = "postgresql+psycopg"

@@ -12,8 +12,11 @@ import time
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_delay
+from tenacity.wait import wait_exponential
 
-from stack_db.config import ConfigurationError, load_settings
+from stack_db.base_settings import load_or_exit
+from stack_db.database_settings import DatabaseSettings
 from stack_db.engine import create_db_engine
 from stack_db.migrate import (
     current_revision,
@@ -21,16 +24,21 @@ from stack_db.migrate import (
     head_revision,
     upgrade_to_head,
 )
-from stack_db.settings import DatabaseSettings
 
 log = logging.getLogger("db-init")
 
-EXIT_CONFIGURATION = 2
+PROGRAM = "db-init"
 EXIT_FAILURE = 1
 
 
 class InitError(Exception):
     """db-init cannot go on; the message says why and what to do."""
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = exc.orig if isinstance(exc, OperationalError) and exc.orig else exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 def wait_for_database(
@@ -40,30 +48,37 @@ def wait_for_database(
 
     Returns the number of attempts it took.
     """
-    deadline = time.monotonic() + timeout_seconds
-    delay = first_delay
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            with engine.connect() as connection:
+
+    def log_retry(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        pause = state.next_action.sleep if state.next_action else 0.0
+        log.info(
+            "database not ready (attempt %d): %s; retrying in %.1fs",
+            state.attempt_number,
+            _first_line(error) if error else "?",
+            pause,
+        )
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(OperationalError),
+        stop=stop_after_delay(timeout_seconds),
+        wait=wait_exponential(multiplier=first_delay, max=max_delay),
+        before_sleep=log_retry,
+        sleep=time.sleep,
+        reraise=True,
+    )
+    try:
+        for attempt in retrying:
+            with attempt, engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-            return attempt
-        except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise InitError(
-                    f"database not reachable after {attempt} attempts in "
-                    f"{timeout_seconds:.0f}s: {reason} (check POSTGRES_HOST/POSTGRES_PORT "
-                    "and that the db service is healthy)"
-                ) from exc
-            pause = min(delay, remaining)
-            log.info(
-                "database not ready (attempt %d): %s; retrying in %.1fs", attempt, reason, pause
-            )
-            time.sleep(pause)
-            delay = min(delay * 2, max_delay)
+    except OperationalError as exc:
+        attempts = retrying.statistics.get("attempt_number", 1)
+        raise InitError(
+            f"database not reachable after {attempts} attempts in "
+            f"{timeout_seconds:.0f}s: {_first_line(exc)} (check POSTGRES_HOST/POSTGRES_PORT "
+            "and that the db service is healthy)"
+        ) from exc
+    return int(retrying.statistics["attempt_number"])
 
 
 def check_embedding_dimension(engine: Engine, expected: int) -> None:
@@ -83,7 +98,7 @@ def run(settings: DatabaseSettings) -> None:
         log.info("database reachable after %d attempt(s)", attempts)
         check_embedding_dimension(engine, settings.embedding_dimension)
         before = current_revision(engine)
-        upgrade_to_head(engine)
+        upgrade_to_head(engine, settings.embedding_dimension)
         after = current_revision(engine)
         if before == after:
             log.info("schema already at revision %s; nothing to do", after)
@@ -97,15 +112,11 @@ def run(settings: DatabaseSettings) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    try:
-        settings = load_settings(DatabaseSettings)
-    except ConfigurationError as exc:
-        print(f"db-init: error: {exc}", file=sys.stderr)
-        sys.exit(EXIT_CONFIGURATION)
+    settings = load_or_exit(PROGRAM, DatabaseSettings)
     try:
         run(settings)
     except (InitError, OperationalError) as exc:
-        print(f"db-init: error: {exc}", file=sys.stderr)
+        print(f"{PROGRAM}: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_FAILURE)
     log.info("done")
 

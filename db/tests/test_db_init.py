@@ -4,9 +4,10 @@ from unittest.mock import MagicMock
 
 import pytest
 from sqlalchemy.exc import OperationalError
-from stack_db import init
+from stack_db import db_init as init
+from stack_db.base_settings import EXIT_CONFIGURATION
+from stack_db.database_settings import DatabaseSettings
 from stack_db.migrate import alembic_config, head_revision
-from stack_db.settings import DatabaseSettings
 
 
 def refused() -> OperationalError:
@@ -46,24 +47,28 @@ def test_dimension_check_passes_before_the_table_exists(monkeypatch: pytest.Monk
     init.check_embedding_dimension(MagicMock(), expected=3)
 
 
-def test_run_migrates_then_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_hands_the_configured_dimension_to_the_migrations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     revisions = iter([None, "0002", "0002", "0002"])
-    upgrades: list[object] = []
+    upgrades: list[int] = []
     monkeypatch.setattr(init, "create_db_engine", lambda settings, application_name: MagicMock())
     monkeypatch.setattr(init, "wait_for_database", lambda engine, timeout: 1)
     monkeypatch.setattr(init, "embedding_column_dimension", lambda engine: None)
     monkeypatch.setattr(init, "current_revision", lambda engine: next(revisions))
-    monkeypatch.setattr(init, "upgrade_to_head", upgrades.append)
-    settings = DatabaseSettings(postgres_password="x")
+    monkeypatch.setattr(
+        init, "upgrade_to_head", lambda engine, dimension: upgrades.append(dimension)
+    )
+    settings = DatabaseSettings(postgres_password="x", embedding_dimension=384)
     init.run(settings)
     init.run(settings)
-    assert len(upgrades) == 2
+    assert upgrades == [384, 384]
 
 
 def test_main_exits_2_on_bad_configuration(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         init.main()
-    assert exit_.value.code == init.EXIT_CONFIGURATION
+    assert exit_.value.code == EXIT_CONFIGURATION
     assert "db-init: error:" in capsys.readouterr().err
 
 

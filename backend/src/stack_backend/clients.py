@@ -1,4 +1,6 @@
-"""The clients the API holds for its lifetime: database, Redis, Celery."""
+"""The clients the API holds for its lifetime: Redis, the task publisher, and
+/health's database probe. Building them connects to nothing; connections open
+on first use."""
 
 from __future__ import annotations
 
@@ -8,25 +10,20 @@ from typing import Any
 
 import redis.asyncio
 from celery import Celery
-from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
-from stack_db.engine import create_db_engine, create_session_factory
-from stack_db.probe import DatabaseProbe
-from stack_db.settings import DatabaseSettings
-from stack_worker.celery_app import create_celery
+from stack_db.database_settings import DatabaseSettings
+from stack_worker.contract import create_publisher
 
+from stack_backend.database_probe import DatabaseProbe
 from stack_backend.settings import ApiSettings
 
 
 @dataclass
-class Container:
+class Clients:
     settings: ApiSettings
     database: DatabaseSettings
-    engine: Engine
-    sessions: sessionmaker[Session]
     redis: redis.asyncio.Redis
-    celery: Celery
+    # Sends tasks by name and reads their results (stack_worker.contract).
+    publisher: Celery
     # /health's own Postgres connection, used on the event loop.
     database_probe: DatabaseProbe
     # The dependency check in progress, which concurrent /health callers share.
@@ -37,24 +34,19 @@ class Container:
     async def close(self) -> None:
         await self.redis.aclose()
         await self.database_probe.close()
-        self.celery.close()
-        self.engine.dispose()
+        self.publisher.close()
 
 
-def build_container(settings: ApiSettings, database: DatabaseSettings) -> Container:
-    """Create the clients. Nothing connects yet: connections open on first use."""
-    engine = create_db_engine(database, application_name="stack-api")
+def build_clients(settings: ApiSettings, database: DatabaseSettings) -> Clients:
     timeout = settings.redis_socket_timeout_seconds
-    return Container(
+    return Clients(
         settings=settings,
         database=database,
-        engine=engine,
-        sessions=create_session_factory(engine),
         redis=redis.asyncio.Redis.from_url(
             settings.redis_url_with_password,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
         ),
-        celery=create_celery(settings, name="stack-api"),
+        publisher=create_publisher(settings, name="stack-api"),
         database_probe=DatabaseProbe(database, application_name="stack-api-health"),
     )

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel
 from stack_worker.contract import WORKER_HEARTBEAT_KEY, heartbeat_window_start
 
-from stack_backend.container import Container
+from stack_backend.clients import Clients
 
 
 class ComponentStatus(BaseModel):
@@ -30,9 +30,9 @@ class HealthReport(BaseModel):
         return self.status != "down"
 
 
-async def _database(container: Container, limit: float) -> dict[str, ComponentStatus]:
+async def _database(clients: Clients, limit: float) -> dict[str, ComponentStatus]:
     try:
-        status = await asyncio.wait_for(container.database_probe.check(), limit)
+        status = await asyncio.wait_for(clients.database_probe.check(), limit)
     except TimeoutError:
         down = ComponentStatus(status="down", required=True, detail=f"no answer in {limit}s")
         return {"database": down, "vector": down}
@@ -47,10 +47,10 @@ async def _database(container: Container, limit: float) -> dict[str, ComponentSt
     return {"database": ComponentStatus(status="up", required=True), "vector": vector}
 
 
-async def _redis_and_workers(container: Container, limit: float) -> dict[str, ComponentStatus]:
-    window = container.settings.worker_alive_window_seconds
+async def _redis_and_workers(clients: Clients, limit: float) -> dict[str, ComponentStatus]:
+    window = clients.settings.worker_alive_window_seconds
     try:
-        async with container.redis.pipeline(transaction=False) as pipe:
+        async with clients.redis.pipeline(transaction=False) as pipe:
             pipe.ping()
             pipe.zcount(WORKER_HEARTBEAT_KEY, heartbeat_window_start(window), "+inf")
             _, workers = await asyncio.wait_for(pipe.execute(), limit)
@@ -70,21 +70,21 @@ async def _redis_and_workers(container: Container, limit: float) -> dict[str, Co
     return {"redis": ComponentStatus(status="up", required=True), "worker": worker}
 
 
-async def check_health(container: Container) -> HealthReport:
+async def check_health(clients: Clients) -> HealthReport:
     """The dependency report. Callers that arrive while a check is in progress
     share it rather than start their own, so under load the dependencies see one
     query and one Redis pipeline at a time instead of one per request (which,
     past the pool's size, opened and closed a Postgres connection each). Each
     caller still gets a check that ended after it asked.
     """
-    in_flight = container.health_check_in_flight
+    in_flight = clients.health_check_in_flight
     if in_flight is None:
-        in_flight = asyncio.create_task(_check_every_dependency(container))
-        container.health_check_in_flight = in_flight
+        in_flight = asyncio.create_task(_check_every_dependency(clients))
+        clients.health_check_in_flight = in_flight
 
         def forget(done: asyncio.Task[HealthReport]) -> None:
-            if container.health_check_in_flight is done:
-                container.health_check_in_flight = None
+            if clients.health_check_in_flight is done:
+                clients.health_check_in_flight = None
 
         in_flight.add_done_callback(forget)
     # A caller that goes away (client disconnected) does not cancel the others' check.
@@ -92,12 +92,12 @@ async def check_health(container: Container) -> HealthReport:
     return report
 
 
-async def _check_every_dependency(container: Container) -> HealthReport:
+async def _check_every_dependency(clients: Clients) -> HealthReport:
     """Check every dependency at once; required parts decide up or down."""
     started = time.perf_counter()
-    timeout = container.settings.health_check_timeout_seconds
+    timeout = clients.settings.health_check_timeout_seconds
     database, redis = await asyncio.gather(
-        _database(container, timeout), _redis_and_workers(container, timeout)
+        _database(clients, timeout), _redis_and_workers(clients, timeout)
     )
     components = {**database, **redis}
     if any(c.status == "down" and c.required for c in components.values()):
@@ -108,8 +108,8 @@ async def _check_every_dependency(container: Container) -> HealthReport:
         overall = "ok"
     return HealthReport(
         status=overall,
-        service=container.settings.api_title,
-        environment=container.settings.app_env.value,
+        service=clients.settings.api_title,
+        environment=clients.settings.app_env.value,
         components=components,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
     )

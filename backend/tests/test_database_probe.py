@@ -6,9 +6,9 @@ from unittest.mock import AsyncMock, MagicMock
 
 import psycopg
 import pytest
-from stack_db import probe
-from stack_db.probe import DatabaseProbe
-from stack_db.settings import DatabaseSettings
+from stack_backend import database_probe as probe
+from stack_backend.database_probe import DatabaseProbe
+from stack_db.database_settings import DatabaseSettings
 
 
 def fake_connection(version: str | None = "0.8.0", error: Exception | None = None) -> MagicMock:

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-
-from stack_db.settings import DatabaseSettings
+from stack_db.database_settings import DatabaseSettings
 
 VECTOR_VERSION_QUERY = "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
 

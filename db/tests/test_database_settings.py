@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from stack_db.settings import DatabaseSettings
+from stack_db.database_settings import DatabaseSettings
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,50 @@
+"""The application: wiring only (clients, middleware, routers, the MCP mount)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastmcp.utilities.lifespan import combine_lifespans
+from stack_db.database_settings import DatabaseSettings
+
+from stack_backend.body_limit import BodySizeLimit
+from stack_backend.clients import Clients, build_clients
+from stack_backend.errors import broker_unavailable, request_validation_error
+from stack_backend.mcp_server import build_mcp
+from stack_backend.offline_docs import offline_docs_app
+from stack_backend.routes import health, tasks
+from stack_backend.settings import ApiSettings
+from stack_backend.task_queue import BrokerUnavailable
+
+
+def create_app(
+    settings: ApiSettings, database: DatabaseSettings, clients: Clients | None = None
+) -> FastAPI:
+    """Build the API around its clients (tests pass mocked ones). The clients
+    connect on first use and are closed at shutdown."""
+    clients = clients or build_clients(settings, database)
+
+    @asynccontextmanager
+    async def close_clients(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await clients.close()
+
+    mcp_app = build_mcp(clients).http_app(path="/")
+    app = offline_docs_app(
+        title=settings.api_title,
+        summary="API and MCP server of the stack",
+        lifespan=combine_lifespans(close_clients, mcp_app.lifespan),
+    )
+    app.state.clients = clients
+    app.add_exception_handler(RequestValidationError, request_validation_error)
+    app.add_exception_handler(BrokerUnavailable, broker_unavailable)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
+    app.include_router(health.router)
+    app.include_router(tasks.router)
+    app.mount("/mcp", mcp_app)
+    return app

@@ -1,0 +1,69 @@
+"""Queueing tasks for the worker and reading their state, off the event loop.
+
+Every way Redis can be unreachable ends in one exception, `BrokerUnavailable`,
+which the HTTP routes (errors.py) and the MCP tools (mcp_server.py) each map
+once: 503, or a tool error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.result import AsyncResult
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
+from starlette.concurrency import run_in_threadpool
+
+# What publishing or reading a task raises when Redis is unreachable: kombu's
+# error from the broker and redis-py's from the result store.
+_CONNECTION_ERRORS = (OperationalError, RedisError)
+
+
+class BrokerUnavailable(Exception):
+    """Redis (the broker or the result store) cannot be reached."""
+
+    def __init__(self, part: str, cause: BaseException) -> None:
+        super().__init__(f"the {part} (Redis) is unavailable: {cause}")
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    # Celery's result store raises RuntimeError once its reconnection retries are
+    # used up, chained to the connection error; any other RuntimeError is a bug.
+    if isinstance(exc, RuntimeError):
+        return isinstance(exc.__cause__, _CONNECTION_ERRORS)
+    return isinstance(exc, _CONNECTION_ERRORS)
+
+
+def send(publisher: Celery, task_name: str, *args: Any) -> AsyncResult[Any]:
+    """Send a task by name (blocking); BrokerUnavailable when Redis cannot take it."""
+    try:
+        return publisher.send_task(task_name, args=args)
+    except (*_CONNECTION_ERRORS, RuntimeError) as exc:
+        if not _is_connection_error(exc):
+            raise
+        raise BrokerUnavailable("task broker", exc) from exc
+
+
+async def publish(publisher: Celery, task_name: str, *args: Any) -> str:
+    """Send a task by name from the event loop; returns its id."""
+    result = await run_in_threadpool(send, publisher, task_name, *args)
+    return str(result.id)
+
+
+def _state_result_worker(publisher: Celery, task_id: str) -> tuple[str, Any, str | None]:
+    try:
+        meta = publisher.backend.get_task_meta(task_id)  # one read of the result store
+    except (*_CONNECTION_ERRORS, RuntimeError) as exc:
+        if not _is_connection_error(exc):
+            raise
+        raise BrokerUnavailable("result store", exc) from exc
+    value = meta.get("result")
+    if isinstance(value, BaseException):
+        value = f"{type(value).__name__}: {value}"
+    return meta["status"], value, meta.get("worker")
+
+
+async def task_state(publisher: Celery, task_id: str) -> tuple[str, Any, str | None]:
+    """A task's state, result and worker, from the result store."""
+    return await run_in_threadpool(_state_result_worker, publisher, task_id)

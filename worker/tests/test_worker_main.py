@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from unittest.mock import MagicMock
+
+import pytest
+from stack_worker import __main__ as entry
+
+
+def test_worker_starts_with_its_log_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_PASSWORD", "x")
+    monkeypatch.setenv("POSTGRES_PASSWORD", "x")
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    app = MagicMock()
+    built: list[object] = []
+    monkeypatch.setattr(entry, "create_worker_app", lambda s, d: built.append((s, d)) or app)
+    entry.main()
+    settings, database = built[0]  # type: ignore[misc]
+    assert settings.redis_password.get_secret_value() == "x"
+    assert database.postgres_password.get_secret_value() == "x"
+    assert app.worker_main.call_args.args[0] == ["worker", "--loglevel=WARNING"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [({}, "REDIS_PASSWORD is not set"), ({"REDIS_PASSWORD": "x"}, "POSTGRES_PASSWORD is not set")],
+)
+def test_worker_refuses_to_start_without_its_settings(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variables: dict[str, str],
+    message: str,
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exit_:
+        entry.main()
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("stack-worker: error: ")
+    assert message in error
