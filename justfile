@@ -8,12 +8,12 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list --unsorted
 
-# Make this host able to run the stack: engine, compose/buildx plugins, base image (--install: allow installing as root)
+# Make this host able to run the stack and its tests: engine, compose/buildx plugins, base image, Chromium (--install: allow installing as root)
 [group('setup')]
 bootstrap *args:
     @scripts/bootstrap "$@"
 
-# Check engine, plugins, ports and .env, and print the fix for each problem
+# Check engine, plugins, base image, Chromium, .env and ports; print the fix for each problem (changes nothing)
 [group('setup')]
 doctor:
     @scripts/doctor
