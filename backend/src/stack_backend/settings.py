@@ -8,15 +8,59 @@ from stack_worker.contract import BrokerSettings
 
 
 class ApiSettings(BrokerSettings):
-    api_title: str = Field(default="stack", min_length=1, max_length=100)
-    log_level: str = Field(default="INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")
-    api_host: str = "0.0.0.0"  # noqa: S104  (inside a container; Compose publishes on 127.0.0.1)
-    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_title: str = Field(
+        default="stack",
+        min_length=1,
+        max_length=100,
+        description="Name in `/health` (`service`) and in the OpenAPI docs.",
+    )
+    log_level: str = Field(
+        default="INFO",
+        pattern=r"(?i)^(debug|info|warning|error|critical)$",
+        description="`debug`, `info`, `warning`, `error` or `critical`, in any case. "
+        "`db-init` always logs at `info`.",
+    )
+    api_host: str = Field(
+        default="0.0.0.0",  # noqa: S104  (inside a container; Compose publishes on 127.0.0.1)
+        description="Address uvicorn binds inside the container.",
+    )
+    api_port: int = Field(
+        default=8000,
+        ge=1,
+        le=65535,
+        description="Port uvicorn listens on inside the container. Keep 8000 in the stack: "
+        "`compose.yaml` publishes and health-checks 8000, and the frontend proxies to "
+        "`backend:8000`. To move the API on the host, change `API_HOST_PORT`.",
+    )
     # A worker counts as alive when its last heartbeat is at most this old.
-    worker_alive_window_seconds: float = Field(default=30.0, gt=0, le=3600)
+    worker_alive_window_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="`/health` counts a worker as alive when its last heartbeat is at most "
+        "this old; keep it above `WORKER_HEARTBEAT_SECONDS`.",
+    )
     # How long /health waits for each dependency before calling it down.
-    health_check_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    health_check_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="Seconds `/health` waits for each dependency before it reports it down.",
+    )
     # Larger request bodies are refused with 413 before they are read whole.
-    max_request_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
+    max_request_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        le=1_073_741_824,
+        description="Request bodies larger than this are refused with 413 (by "
+        "`Content-Length`, or counted as they arrive). Requests through the frontend's "
+        "`/api/` proxy also meet nginx's own 1 MiB default.",
+    )
     # How long the MCP tool waits for the dummy task's result.
-    task_result_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    task_result_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds the MCP tool `ping_worker` waits for the worker's answer, unless "
+        "the call gives `timeout_seconds`.",
+    )

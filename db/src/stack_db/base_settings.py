@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn, Self, TypeVar
 
-from pydantic import SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Every placeholder secret in .env.example starts with this, so one rule finds them all.
@@ -45,7 +45,11 @@ class StackSettings(BaseSettings):
         validate_default=True,
     )
 
-    app_env: AppEnv = AppEnv.LOCAL
+    app_env: AppEnv = Field(
+        default=AppEnv.LOCAL,
+        description="`local`, `test` or `production`. In `production` a password that still "
+        "starts with `change-me` (the placeholders of `.env.example`) is refused at start-up.",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:

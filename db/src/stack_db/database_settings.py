@@ -15,22 +15,73 @@ _PSYCOPG_DRIVER = "postgresql+psycopg"
 
 class DatabaseSettings(StackSettings):
     database_url: PostgresDsn | None = Field(
-        default=None, description="Full URL; when set it wins over the POSTGRES_* parts."
+        default=None,
+        description="A full `postgresql://user:password@host:port/db` URL instead of the "
+        "`POSTGRES_*` parts (the `db` container still uses those). The driver is always "
+        "psycopg 3; without a password in the URL, `POSTGRES_PASSWORD` is used.",
     )
-    postgres_host: str = "localhost"
-    postgres_port: int = Field(default=5432, ge=1, le=65535)
-    postgres_user: str = "stack"
-    postgres_password: SecretStr | None = None
-    postgres_db: str = "stack"
+    postgres_host: str = Field(
+        default="localhost",
+        description="Host name of Postgres; `.env.example`: `db`, the Compose service.",
+    )
+    postgres_port: int = Field(
+        default=5432,
+        ge=1,
+        le=65535,
+        description="Port the services connect to. The `db` container always listens on 5432.",
+    )
+    postgres_user: str = Field(
+        default="stack",
+        description="The application role. `db` creates it only when it initialises an "
+        "empty volume.",
+    )
+    postgres_password: SecretStr | None = Field(
+        default=None,
+        description="Password of the application role (unless `DATABASE_URL` carries one). "
+        "`db` sets it only when it initialises an empty volume. Compose refuses to start "
+        "when it is unset; empty means from a [secret file](#secrets-as-files).",
+    )
+    postgres_db: str = Field(
+        default="stack",
+        description="The application database; `db` creates it, with the `vector` extension, "
+        "when it initialises an empty volume.",
+    )
 
-    db_pool_size: int = Field(default=5, ge=1, le=100)
-    db_pool_max_overflow: int = Field(default=5, ge=0, le=100)
-    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
-    db_connect_timeout_seconds: int = Field(default=5, ge=1, le=60)
-    db_init_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    db_pool_size: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Connections each process keeps in its pool (1 to 100).",
+    )
+    db_pool_max_overflow: int = Field(
+        default=5,
+        ge=0,
+        le=100,
+        description="Extra connections a process may open beyond the pool (0 to 100).",
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="Seconds to wait for a free pooled connection."
+    )
+    db_connect_timeout_seconds: int = Field(
+        default=5, ge=1, le=60, description="Seconds to wait for a new connection (1 to 60)."
+    )
+    db_init_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Seconds `db-init` waits for Postgres before it fails.",
+    )
 
     # pgvector's `vector` type holds at most 16000 dimensions.
-    embedding_dimension: int = Field(default=3, ge=1, le=16000)
+    embedding_dimension: int = Field(
+        default=3,
+        ge=1,
+        le=16000,
+        description="Dimension of `document.embedding` (1 to 16000; the HNSW index is made only "
+        "up to 2000). The first migration creates the column with it; afterwards `db-init` "
+        "fails if it differs from the column, and `POST /tasks/nearest` answers 422 to an "
+        "embedding of another length.",
+    )
 
     @model_validator(mode="after")
     def _require_a_password(self) -> Self:

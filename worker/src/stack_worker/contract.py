@@ -36,9 +36,22 @@ class BrokerSettings(StackSettings):
     """Redis, used as Celery's broker and result store. The password is kept apart
     from the URL so that the URL can be logged and the password given as a secret."""
 
-    redis_url: RedisDsn = RedisDsn("redis://localhost:6379/0")
-    redis_password: SecretStr
-    redis_socket_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    redis_url: RedisDsn = Field(
+        default=RedisDsn("redis://localhost:6379/0"),
+        description="Redis, the Celery broker and result store, as a URL without a password "
+        "(one in the URL is refused); `.env.example`: `redis://redis:6379/0`.",
+    )
+    redis_password: SecretStr = Field(
+        description="The password Redis requires. Compose refuses to start when it is unset; "
+        "empty means from a [secret file](#secrets-as-files)."
+    )
+    redis_socket_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="Seconds a Redis connect or call may take before it fails, so the API "
+        "answers 503 instead of hanging when Redis is down.",
+    )
 
     @model_validator(mode="after")
     def _password_not_in_url(self) -> Self:

@@ -10,11 +10,38 @@ from stack_worker.contract import BrokerSettings
 
 
 class WorkerSettings(BrokerSettings):
-    log_level: str = Field(default="INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")
-    worker_concurrency: int = Field(default=2, ge=1, le=64)
-    task_soft_time_limit_seconds: int = Field(default=240, ge=1, le=86400)
-    task_time_limit_seconds: int = Field(default=300, ge=1, le=86400)
-    worker_heartbeat_seconds: float = Field(default=10.0, gt=0, le=300)
+    log_level: str = Field(
+        default="INFO",
+        pattern=r"(?i)^(debug|info|warning|error|critical)$",
+        description="`debug`, `info`, `warning`, `error` or `critical`, in any case. "
+        "`db-init` always logs at `info`.",
+    )
+    worker_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Worker processes (Celery prefork children) per container.",
+    )
+    task_soft_time_limit_seconds: int = Field(
+        default=240,
+        ge=1,
+        le=86400,
+        description="After this, a task gets `SoftTimeLimitExceeded` and can clean up. Must "
+        "be lower than the hard limit.",
+    )
+    task_time_limit_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86400,
+        description="After this, the process running the task is killed.",
+    )
+    worker_heartbeat_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds between the worker's heartbeats in Redis (what `/health` "
+        "reports as `worker`).",
+    )
 
     @model_validator(mode="after")
     def _soft_limit_first(self) -> Self:
