@@ -9,23 +9,23 @@ from harness import LONG_RUNNING, Stack, run_task
 
 
 def test_every_long_running_service_is_healthy_and_db_init_succeeded(stack: Stack) -> None:
-    services = stack.services()
-    assert set(services) == LONG_RUNNING | {"db-init"}
+    states = {name: container.state for name, container in stack.services().items()}
+    assert set(states) == LONG_RUNNING | {"db-init"}
     for name in LONG_RUNNING:
-        assert services[name]["Health"] == "healthy", (name, services[name]["Status"])
-    assert services["db-init"]["State"] == "exited"
-    assert services["db-init"]["ExitCode"] == 0
+        assert states[name].health.status == "healthy", (name, states[name])
+    assert states["db-init"].status == "exited"
+    assert states["db-init"].exit_code == 0
 
 
 def test_only_backend_and_frontend_are_published_on_loopback(stack: Stack) -> None:
     published = {
-        (name, port["URL"])
-        for name, service in stack.services().items()
-        for port in service.get("Publishers") or []
-        if port.get("PublishedPort")
+        (name, binding["HostIp"])
+        for name, container in stack.services().items()
+        for bindings in (container.network_settings.ports or {}).values()
+        for binding in bindings or []
     }
     assert {name for name, _ in published} == {"backend", "frontend"}
-    assert {url for _, url in published} == {"127.0.0.1"}
+    assert {address for _, address in published} == {"127.0.0.1"}
 
 
 def test_health_reports_database_vector_redis_and_worker_up(stack: Stack) -> None:

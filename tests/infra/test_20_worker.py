@@ -7,7 +7,7 @@ import asyncio
 import uuid
 
 from fastmcp import Client
-from harness import PUBLISHER, Stack, run_task, wait_tasks
+from harness import Stack, run_task, send_tasks, wait_tasks
 
 
 def test_worker_node_answers_its_own_ping_through_the_broker(stack: Stack) -> None:
@@ -16,12 +16,7 @@ def test_worker_node_answers_its_own_ping_through_the_broker(stack: Stack) -> No
 
 
 def test_worker_has_registered_the_tasks(stack: Stack) -> None:
-    output = stack.exec(
-        "backend",
-        "python",
-        "-c",
-        PUBLISHER + "print(app.control.inspect(timeout=5).registered())",
-    )
+    output = stack.publish("registered")
     assert "stack.ping" in output
     assert "stack.store_and_find_nearest" in output
 
@@ -47,14 +42,6 @@ def test_dummy_task_through_the_mcp_tool_over_http(stack: Stack) -> None:
 def test_a_redelivered_nearest_task_stores_its_document_once(stack: Stack) -> None:
     task_id = str(uuid.uuid4())
     for _ in range(2):  # the same task delivered twice, as after a crash
-        stack.exec(
-            "backend",
-            "python",
-            "-c",
-            PUBLISHER + "import sys\n"
-            "app.send_task('stack.store_and_find_nearest', args=['twice', [7, 7, 7]], "
-            "task_id=sys.argv[1])",
-            task_id,
-        )
+        send_tasks(stack, "stack.store_and_find_nearest", ["twice", [7, 7, 7]], 1, task_id=task_id)
         wait_tasks(stack, [task_id])
     assert stack.psql(f"SELECT count(*) FROM document WHERE task_id = '{task_id}'") == "1"

@@ -14,11 +14,11 @@ def test_data_survives_restart_and_down_up(stack: Stack) -> None:
     )
     count = f"SELECT count(*) FROM document WHERE content = '{marker}'"
 
-    stack.compose("restart")
+    stack.compose.restart()
     stack.up()
     assert stack.psql(count) == "1"
 
-    stack.compose("down")  # volumes kept
+    stack.down()  # volumes kept
     stack.up()
     assert stack.psql(f"SELECT id FROM document WHERE content = '{marker}'") == row_id
     assert stack.wait_for("/health").json()["status"] == "ok"

@@ -12,20 +12,19 @@ import httpx
 from harness import (
     LONG_RUNNING,
     Stack,
-    container_ids,
-    inspect,
     run_task,
     send_tasks,
     start_times,
     task_status,
     wait_all_healthy,
     wait_tasks,
+    wait_until,
 )
 
 
 def test_redis_outage_is_503_then_the_worker_resumes_without_a_restart(stack: Stack) -> None:
     before = start_times(stack, "backend", "celery_worker")
-    stack.compose("stop", "redis")
+    stack.compose.stop("redis")
     outage = time.monotonic()
     down = stack.wait_for("/health", status=503, timeout=30).json()
     assert down["components"]["redis"]["status"] == "down"
@@ -36,7 +35,7 @@ def test_redis_outage_is_503_then_the_worker_resumes_without_a_restart(stack: St
     assert "broker (Redis) is unavailable" in refused.json()["detail"]
     assert time.monotonic() - started < 5
 
-    stack.compose("start", "redis")
+    stack.compose.start("redis")
     stack.wait_for("/health", status=200, timeout=60)
     assert run_task(stack, "/tasks/ping") == "pong"
     print(f"\nredis: stopped to task done again in {time.monotonic() - outage:.1f}s")
@@ -47,12 +46,12 @@ def test_postgres_outage_is_503_then_api_and_worker_recover_without_restarts(
     stack: Stack,
 ) -> None:
     before = start_times(stack, "backend", "celery_worker")
-    stack.compose("stop", "db")
+    stack.compose.stop("db")
     outage = time.monotonic()
     down = stack.wait_for("/health", status=503, timeout=30).json()
     assert down["components"]["database"]["status"] == "down"
 
-    stack.compose("start", "db")
+    stack.compose.start("db")
     stack.wait_for("/health", status=200, timeout=60)
     result = run_task(stack, "/tasks/nearest", {"content": "after-outage", "embedding": [1, 1, 1]})
     assert result["stored_id"] > 0
@@ -61,54 +60,45 @@ def test_postgres_outage_is_503_then_api_and_worker_recover_without_restarts(
 
 
 def test_worker_killed_mid_task_is_restarted_and_no_task_is_lost(stack: Stack) -> None:
-    worker = container_ids(stack, "celery_worker")[0]
-    restarts = inspect(worker)["RestartCount"]
+    worker = stack.containers("celery_worker")[0]
+    restarts = worker.restart_count
     # Two long tasks occupy both worker processes; ten pings wait behind them.
     long_tasks = send_tasks(stack, "stack.sleep", [3], 2)
     pings = send_tasks(stack, "stack.ping", [], 10)
-    deadline = time.monotonic() + 30
-    while not all(task_status(stack, t)["state"] == "STARTED" for t in long_tasks):
-        assert time.monotonic() < deadline, "the long tasks never started"
-        time.sleep(0.1)
+    wait_until(
+        lambda: all(task_status(stack, t)["state"] == "STARTED" for t in long_tasks),
+        timeout=30,
+        interval=0.1,
+        describe="the long tasks started",
+    )
 
-    os.kill(inspect(worker)["State"]["Pid"], signal.SIGKILL)  # a crash, not a stop
+    os.kill(worker.state.pid, signal.SIGKILL)  # a crash, not a stop
     crashed = time.monotonic()
 
     statuses = wait_tasks(stack, long_tasks + pings, timeout=90)
     print(f"\nworker crash: all 12 tasks done {time.monotonic() - crashed:.1f}s after the kill")
     assert [s["result"] for s in statuses[:2]] == [3, 3]
     assert all(s["result"] == "pong" for s in statuses[2:])
-    assert inspect(worker)["RestartCount"] == restarts + 1
+    assert worker.restart_count == restarts + 1
     wait_all_healthy(stack)
 
 
 def test_scale_out_spreads_tasks_and_each_worker_checks_itself(stack: Stack) -> None:
     try:
-        stack.up("--scale", "celery_worker=3")
-        containers = container_ids(stack, "celery_worker")
+        stack.up(scales={"celery_worker": 3})
+        containers = stack.containers("celery_worker")
         assert len(containers) == 3
         statuses = wait_tasks(stack, send_tasks(stack, "stack.sleep", [0.5], 12), timeout=60)
         workers = {s["worker"] for s in statuses}
         assert len(workers) == 3, f"tasks ran on {workers}"
 
         answers = {
-            stack.compose(
-                "exec",
-                "-T",
-                "--index",
-                str(i),
-                "celery_worker",
-                "python",
-                "-m",
-                "stack_worker.healthcheck",
-            ).strip()
+            stack.exec("celery_worker", "python", "-m", "stack_worker.healthcheck", index=i).strip()
             for i in (1, 2, 3)
         }
         assert answers == {f"worker-healthcheck: {w} ok" for w in workers}
         # No other worker answers for a node that does not exist.
-        absent = stack.compose(
-            "exec",
-            "-T",
+        absent = stack.exec(
             "celery_worker",
             "python",
             "-m",
@@ -120,12 +110,12 @@ def test_scale_out_spreads_tasks_and_each_worker_checks_itself(stack: Stack) -> 
         assert "ok" not in absent
         assert stack.wait_for("/health").json()["components"]["worker"]["detail"] == "3 alive"
     finally:
-        stack.up("--scale", "celery_worker=1")
+        stack.up(scales={"celery_worker": 1})
 
 
 def test_any_single_service_restarted_comes_back_healthy_by_itself(stack: Stack) -> None:
     for service in sorted(LONG_RUNNING):
-        stack.compose("restart", service)
+        stack.compose.restart(service)
         seconds = wait_all_healthy(stack)
         print(f"\nrestart {service}: all healthy again {seconds:.1f}s later")
     stack.wait_for("/health", status=200, timeout=60)

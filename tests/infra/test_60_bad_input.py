@@ -11,13 +11,12 @@ import httpx
 import pytest
 from fastmcp import Client
 from fastmcp.exceptions import ToolError
-from harness import ROOT, Stack
+from harness import ROOT, Outcome, Stack
 
 
-def run_service(stack: Stack, service: str, *env: str) -> subprocess.CompletedProcess[str]:
+def run_service(stack: Stack, service: str, *env: str) -> Outcome:
     """Start a one-off container of `service` with changed variables; it must refuse."""
-    args = [arg for pair in env for arg in ("-e", pair)]
-    return stack.run_compose("run", "--rm", "--no-deps", "-T", *args, service, timeout=120)
+    return stack.run(service, env=dict(pair.split("=", 1) for pair in env))
 
 
 def test_just_up_without_a_required_password_names_it(stack: Stack) -> None:

@@ -3,30 +3,29 @@ be, and no secret in an image."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 
-from harness import LONG_RUNNING, PROJECT, ROOT, Stack, container_ids, free_port, inspect
+import httpx
+from harness import LONG_RUNNING, PROJECT, ROOT, Stack, docker_cli, free_port
 
 IMAGES = [f"stack-{name}:{PROJECT}" for name in ("app", "db", "redis", "frontend")]
 
 
 def test_every_container_runs_unprivileged(stack: Stack) -> None:
     for service in sorted(LONG_RUNNING):
-        details = inspect(container_ids(stack, service)[0])
-        user = details["Config"]["User"]
+        container = stack.containers(service)[0]
+        user, host = container.config.user, container.host_config
         assert user, service
         assert not user.startswith(("0:", "root")), (service, user)
-        assert "no-new-privileges:true" in details["HostConfig"]["SecurityOpt"], service
-        assert details["HostConfig"]["CapDrop"] == ["ALL"], service
-        assert not details["HostConfig"]["Privileged"], service
+        assert "no-new-privileges:true" in host.security_opt, service
+        assert host.cap_drop == ["ALL"], service
+        assert not host.privileged, service
         assert stack.exec(service, "id", "-u").strip() != "0", service
 
 
 def test_postgres_and_redis_are_published_only_by_the_opt_in_override(stack: Stack) -> None:
     def published(*files: str) -> dict[str, list[str]]:
-        args = [arg for name in files for arg in ("-f", name)]
-        config = json.loads(stack.compose(*args, "config", "--format", "json"))
+        config = stack.with_files(*files).config()
         return {
             name: [port.get("host_ip", "0.0.0.0") for port in service.get("ports", [])]
             for name, service in config["services"].items()
@@ -43,12 +42,9 @@ def test_postgres_and_redis_are_published_only_by_the_opt_in_override(stack: Sta
 def test_no_secret_in_any_image_layer_or_metadata(stack: Stack) -> None:
     secrets = [stack.settings["POSTGRES_PASSWORD"], stack.settings["REDIS_PASSWORD"]]
     for image in IMAGES:
-        history = subprocess.run(
-            ["docker", "history", "--no-trunc", image], capture_output=True, text=True, check=True
-        ).stdout
-        metadata = subprocess.run(
-            ["docker", "image", "inspect", image], capture_output=True, text=True, check=True
-        ).stdout
+        # As the engine gives them, every field: a typed model would skip unknown ones.
+        history = docker_cli("history", "--no-trunc", image)
+        metadata = docker_cli("image", "inspect", image)
         for secret in secrets:
             assert secret not in history, image
             assert secret not in metadata, image
@@ -73,7 +69,6 @@ def test_passwords_can_come_from_secret_files(stack: Stack) -> None:
         path = folder / name
         path.write_text(stack.settings[key] + "\n")
         path.chmod(0o644)
-    env_file = stack.env_file.with_name("secret-files.env")
     settings = {
         **stack.settings,
         "POSTGRES_PASSWORD": "",
@@ -83,27 +78,21 @@ def test_passwords_can_come_from_secret_files(stack: Stack) -> None:
         "POSTGRES_PASSWORD_SECRET_FILE": str(folder / "postgres_password"),
         "REDIS_PASSWORD_SECRET_FILE": str(folder / "redis_password"),
     }
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
-    with_secrets = Stack(env_file=env_file, settings=settings, project=f"{stack.project}-secrets")
-    files = ("-f", "compose.yaml", "-f", "compose.secrets.yaml")
+    with_secrets = Stack(
+        f"{stack.project}-secrets",
+        stack.env_file.with_name("secret-files.env"),
+        settings,
+        image_tag=stack.image_tag,  # the images the session built
+        files=("compose.yaml", "compose.secrets.yaml"),
+    )
     try:
-        with_secrets.compose(*files, "up", "--wait", "--wait-timeout", "180", "backend")
-        backend = inspect(container_ids(with_secrets, "backend")[0])
+        with_secrets.up("backend")
+        backend = with_secrets.containers("backend")[0]
         assert not any(
-            stack.settings["POSTGRES_PASSWORD"] in variable for variable in backend["Config"]["Env"]
+            stack.settings["POSTGRES_PASSWORD"] in variable for variable in backend.config.env
         )
-        output = with_secrets.compose(
-            *files,
-            "exec",
-            "-T",
-            "backend",
-            "python",
-            "-c",
-            "import urllib.request; print(urllib.request.urlopen("
-            "'http://127.0.0.1:8000/health').read().decode())",
-        )
-        health = json.loads(output)
+        health = httpx.get(with_secrets.api + "/health", timeout=10).json()
         assert health["components"]["database"]["status"] == "up"
         assert health["components"]["redis"]["status"] == "up"
     finally:
-        with_secrets.compose(*files, "down", "--volumes", check=False)
+        with_secrets.remove()

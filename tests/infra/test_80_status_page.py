@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
 from chromium import render
-from harness import Stack
+from harness import Stack, WaitTimeout, wait_until
 
 SERVICES = {"frontend", "backend", "database", "vector", "redis", "worker"}
 # Chromium's virtual time skips the page's timers but waits for its requests, so a
@@ -96,18 +97,25 @@ def test_the_page_uses_nothing_from_outside_its_own_origin(stack: Stack) -> None
 def test_status_page_shows_every_service_healthy_and_a_round_trip(
     stack: Stack, tmp_path: Path
 ) -> None:
-    deadline = time.monotonic() + 60
-    attempt = 0
-    while True:
-        attempt += 1
+    loads: list[tuple[StatusPage, str, float]] = []
+
+    def load() -> StatusPage:
         started = time.monotonic()
-        page, stderr = load_status_page(stack.frontend + "/", tmp_path / f"profile-{attempt}")
-        took = time.monotonic() - started
-        if (page.healthy() and page.round_trip.get("status") == "done") or (
-            time.monotonic() > deadline
-        ):
-            break
-        time.sleep(2)
+        page, stderr = load_status_page(stack.frontend + "/", tmp_path / f"profile-{len(loads)}")
+        loads.append((page, stderr, time.monotonic() - started))
+        return page
+
+    # Until the page shows it all; the assertions below say what it showed last.
+    with suppress(WaitTimeout):
+        wait_until(
+            load,
+            until=lambda page: page.healthy() and page.round_trip.get("status") == "done",
+            timeout=60,
+            interval=2,
+            describe="the status page all healthy with a round trip done",
+        )
+    page, stderr, took = loads[-1]
+    attempt = len(loads)
 
     assert page.services, (
         "Chromium returned no status page (no data-service rows); its stderr ends with:\n"

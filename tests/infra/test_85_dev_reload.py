@@ -10,10 +10,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
+from datetime import datetime
 
 import httpx
-from harness import ROOT, Stack, container_ids, inspect, run_task, start_times
+from harness import ROOT, Stack, run_task, start_times, wait_until
+from python_on_whales import Container, DockerException
 
 APP_SERVICES = ("backend", "celery_worker")
 
@@ -22,13 +24,12 @@ APP_SERVICES = ("backend", "celery_worker")
 def compose_watch(stack: Stack) -> Iterator[list[str]]:
     """`docker compose watch` on the running stack, in the background; yields its
     output lines as they come, and stops it (Ctrl-C) on exit."""
-    command = ["docker", "compose", "-p", stack.project, "--env-file", str(stack.env_file)]
+    # python-on-whales has no `watch`: the driver gives the command line.
     # --no-up: the stack is already up; --prune=false: never touch images.
-    command += ["watch", "--no-up", "--prune=false", *APP_SERVICES]
+    command = stack.command("watch", "--no-up", "--prune=false", *APP_SERVICES)
     watch = subprocess.Popen(
         command,
         cwd=ROOT,
-        env=stack.compose_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -43,13 +44,15 @@ def compose_watch(stack: Stack) -> Iterator[list[str]]:
             lines.put(line.rstrip())
 
     threading.Thread(target=read_output, daemon=True).start()
+
+    def enabled() -> bool:
+        while not lines.empty():
+            output.append(lines.get())
+        assert watch.poll() is None, f"compose watch exited {watch.returncode}:\n{output}"
+        return any("Watch enabled" in line for line in output)
+
     try:
-        deadline = time.monotonic() + 30
-        while not any("Watch enabled" in line for line in output):
-            assert watch.poll() is None, f"compose watch exited {watch.returncode}:\n{output}"
-            assert time.monotonic() < deadline, f"compose watch not enabled in 30s:\n{output}"
-            with suppress(queue.Empty):
-                output.append(lines.get(timeout=0.5))
+        wait_until(enabled, timeout=30, interval=0.5, describe="compose watch enabled")
         yield output
     finally:
         watch.send_signal(signal.SIGINT)
@@ -62,15 +65,18 @@ def compose_watch(stack: Stack) -> Iterator[list[str]]:
             output.append(lines.get())
 
 
-def file_in_container(container: str, path: str) -> bool:
-    check = subprocess.run(["docker", "exec", container, "test", "-f", path], check=False)
-    return check.returncode == 0
+def file_in_container(container: Container, path: str) -> bool:
+    try:
+        container.execute(["test", "-f", path])
+    except DockerException:
+        return False
+    return True
 
 
-def restarted_and_healthy(container: str, started_before: str) -> bool:
-    state = inspect(container)["State"]
-    healthy = state.get("Health", {}).get("Status") == "healthy"
-    return bool(state["StartedAt"] != started_before and healthy)
+def restarted_and_healthy(container: Container, started_before: datetime) -> bool:
+    state = container.state
+    healthy = state.health is not None and state.health.status == "healthy"
+    return state.started_at != started_before and healthy
 
 
 def api_answers(stack: Stack) -> bool:
@@ -85,7 +91,7 @@ def test_a_new_source_file_reaches_the_running_api_and_worker(stack: Stack) -> N
     probe = ROOT / "backend" / "src" / "stack_backend" / name
     in_container = f"/app/src/stack_backend/{name}"
     before = start_times(stack, *APP_SERVICES)
-    backend, worker = (container_ids(stack, service)[0] for service in APP_SERVICES)
+    backend, worker = (stack.containers(service)[0] for service in APP_SERVICES)
     seen: dict[str, float] = {}
     # What must follow the edit, and within how many seconds. The worker takes
     # longer: Celery's warm shutdown, start-up and first healthcheck.
@@ -107,7 +113,9 @@ def test_a_new_source_file_reaches_the_running_api_and_worker(stack: Stack) -> N
             edited = time.monotonic()
             probe.write_text('"""A throwaway file of tests/infra/test_85_dev_reload.py."""\n')
             pending = dict(expected)
-            while pending:
+
+            def settled() -> bool:
+                """Each event seen, or past its limit."""
                 for event, (limit, happened) in list(pending.items()):
                     now = time.monotonic() - edited
                     done = happened()
@@ -115,7 +123,10 @@ def test_a_new_source_file_reaches_the_running_api_and_worker(stack: Stack) -> N
                         seen[event] = now
                     if done or now > limit:
                         del pending[event]
-                time.sleep(0.2)
+                return not pending
+
+            slowest = max(limit for limit, _ in expected.values())
+            wait_until(settled, timeout=slowest + 15, interval=0.2, describe="the edit settled")
     finally:
         # Watch is stopped first: deleting a file cannot be synced (the image's
         # sources are root-owned; watch deletes as the service's user).

@@ -11,7 +11,7 @@ from harness import Stack
 
 def test_down_v_then_up_wait_repeatedly(stack: Stack) -> None:
     for attempt in range(3):
-        stack.compose("down", "--volumes")
+        stack.down(volumes=True)
         started = time.monotonic()
         stack.up()
         seconds = time.monotonic() - started
