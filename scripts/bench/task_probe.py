@@ -1,9 +1,9 @@
-"""Runs inside the backend container (fed on stdin by bench.py): publishes tasks
-with the API's own Celery app and settings, waits on their results, and prints
-one JSON line.
+"""Runs inside the backend container (copied there by bench/tasks.py): publishes
+tasks with the API's own Celery app and settings, waits on their results, and
+prints one JSON line.
 
-    python - roundtrip TASK COUNT SECONDS ARGS_JSON   # one at a time: each round trip
-    python - throughput TASK COUNT SECONDS ARGS_JSON  # COUNT at once: wall time to the last
+    python task_probe.py roundtrip TASK COUNT SECONDS ARGS_JSON   # one at a time: each
+    python task_probe.py throughput TASK COUNT SECONDS ARGS_JSON  # COUNT at once: to the last
 
 `roundtrip` waits with Celery's own `AsyncResult.get`, which listens on the
 Redis result store (pub/sub); `throughput` polls the result keys. Both modes
