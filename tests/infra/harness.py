@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from python_on_whales import Container
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
@@ -22,21 +23,24 @@ from stack_testing import (
     WaitTimeout,
     docker_cli,
     free_port,
-    read_env_example,
     wait_until,
 )
 
-__all__ = [
+__all__ = [  # the harness's own names, and the driver's that the tests use
     "LONG_RUNNING",
     "PROJECT",
     "ROOT",
-    "ComposeStack",
     "Outcome",
     "Stack",
     "WaitTimeout",
     "docker_cli",
     "free_port",
-    "read_env_example",
+    "run_task",
+    "send_tasks",
+    "start_times",
+    "task_status",
+    "wait_all_healthy",
+    "wait_tasks",
     "wait_until",
 ]
 
@@ -79,7 +83,7 @@ def run_task(stack: Stack, path: str, body: dict[str, Any] | None = None) -> Any
     return status["result"]
 
 
-def started_at(container: Any) -> datetime:
+def started_at(container: Container) -> datetime:
     """When a container last started: changes on any restart."""
     started: datetime = container.state.started_at
     return started
