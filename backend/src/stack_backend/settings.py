@@ -4,6 +4,7 @@ database settings are stack_db's own class."""
 from __future__ import annotations
 
 from pydantic import Field
+from stack_db.base_settings import LogLevel
 from stack_worker.contract import BrokerSettings
 
 
@@ -14,12 +15,7 @@ class ApiSettings(BrokerSettings):
         max_length=100,
         description="Name in `/health` (`service`) and in the OpenAPI docs.",
     )
-    log_level: str = Field(
-        default="INFO",
-        pattern=r"(?i)^(debug|info|warning|error|critical)$",
-        description="`debug`, `info`, `warning`, `error` or `critical`, in any case. "
-        "`db-init` always logs at `info`.",
-    )
+    log_level: LogLevel = "INFO"
     api_host: str = Field(
         default="0.0.0.0",  # noqa: S104  (inside a container; Compose publishes on 127.0.0.1)
         description="Address uvicorn binds inside the container.",
@@ -32,7 +28,6 @@ class ApiSettings(BrokerSettings):
         "`compose.yaml` publishes and health-checks 8000, and the frontend proxies to "
         "`backend:8000`. To move the API on the host, change `API_HOST_PORT`.",
     )
-    # A worker counts as alive when its last heartbeat is at most this old.
     worker_alive_window_seconds: float = Field(
         default=30.0,
         gt=0,
@@ -40,14 +35,12 @@ class ApiSettings(BrokerSettings):
         description="`/health` counts a worker as alive when its last heartbeat is at most "
         "this old; keep it above `WORKER_HEARTBEAT_SECONDS`.",
     )
-    # How long /health waits for each dependency before calling it down.
     health_check_timeout_seconds: float = Field(
         default=2.0,
         gt=0,
         le=30,
         description="Seconds `/health` waits for each dependency before it reports it down.",
     )
-    # Larger request bodies are refused with 413 before they are read whole.
     max_request_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,
@@ -56,7 +49,6 @@ class ApiSettings(BrokerSettings):
         "`Content-Length`, or counted as they arrive). Requests through the frontend's "
         "`/api/` proxy also meet nginx's own 1 MiB default.",
     )
-    # How long the MCP tool waits for the dummy task's result.
     task_result_timeout_seconds: float = Field(
         default=10.0,
         gt=0,

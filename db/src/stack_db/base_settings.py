@@ -8,7 +8,7 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn, Self, TypeVar
+from typing import Annotated, Any, NoReturn, Self, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +29,17 @@ class AppEnv(StrEnum):
 
 class ConfigurationError(Exception):
     """Settings could not be loaded; the message names each variable and the fix."""
+
+
+# The log level of a service that has one (the API and the worker).
+LogLevel = Annotated[
+    str,
+    Field(
+        pattern=r"(?i)^(debug|info|warning|error|critical)$",
+        description="`debug`, `info`, `warning`, `error` or `critical`, in any case. "
+        "`db-init` always logs at `info`.",
+    ),
+]
 
 
 class StackSettings(BaseSettings):

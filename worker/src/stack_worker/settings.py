@@ -5,17 +5,13 @@ from __future__ import annotations
 from typing import Self
 
 from pydantic import Field, model_validator
+from stack_db.base_settings import LogLevel
 
 from stack_worker.contract import BrokerSettings
 
 
 class WorkerSettings(BrokerSettings):
-    log_level: str = Field(
-        default="INFO",
-        pattern=r"(?i)^(debug|info|warning|error|critical)$",
-        description="`debug`, `info`, `warning`, `error` or `critical`, in any case. "
-        "`db-init` always logs at `info`.",
-    )
+    log_level: LogLevel = "INFO"
     worker_concurrency: int = Field(
         default=2,
         ge=1,
