@@ -7,6 +7,8 @@ once: 503, or a tool error.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery import Celery
@@ -27,22 +29,25 @@ class BrokerUnavailable(Exception):
         super().__init__(f"the {part} (Redis) is unavailable: {cause}")
 
 
-def _is_connection_error(exc: BaseException) -> bool:
-    # Celery's result store raises RuntimeError once its reconnection retries are
-    # used up, chained to the connection error; any other RuntimeError is a bug.
-    if isinstance(exc, RuntimeError):
-        return isinstance(exc.__cause__, _CONNECTION_ERRORS)
-    return isinstance(exc, _CONNECTION_ERRORS)
+@contextmanager
+def _outage_of(part: str) -> Iterator[None]:
+    """Redis being unreachable inside the block becomes BrokerUnavailable."""
+    try:
+        yield
+    except _CONNECTION_ERRORS as exc:
+        raise BrokerUnavailable(part, exc) from exc
+    except RuntimeError as exc:
+        # Celery's result store raises RuntimeError once its reconnection retries
+        # are used up, chained to the connection error; any other is a bug.
+        if not isinstance(exc.__cause__, _CONNECTION_ERRORS):
+            raise
+        raise BrokerUnavailable(part, exc) from exc
 
 
 def send(publisher: Celery, task_name: str, *args: Any) -> AsyncResult[Any]:
     """Send a task by name (blocking); BrokerUnavailable when Redis cannot take it."""
-    try:
+    with _outage_of("task broker"):
         return publisher.send_task(task_name, args=args)
-    except (*_CONNECTION_ERRORS, RuntimeError) as exc:
-        if not _is_connection_error(exc):
-            raise
-        raise BrokerUnavailable("task broker", exc) from exc
 
 
 async def publish(publisher: Celery, task_name: str, *args: Any) -> str:
@@ -52,12 +57,8 @@ async def publish(publisher: Celery, task_name: str, *args: Any) -> str:
 
 
 def _state_result_worker(publisher: Celery, task_id: str) -> tuple[str, Any, str | None]:
-    try:
+    with _outage_of("result store"):
         meta = publisher.backend.get_task_meta(task_id)  # one read of the result store
-    except (*_CONNECTION_ERRORS, RuntimeError) as exc:
-        if not _is_connection_error(exc):
-            raise
-        raise BrokerUnavailable("result store", exc) from exc
     value = meta.get("result")
     if isinstance(value, BaseException):
         value = f"{type(value).__name__}: {value}"
