@@ -17,7 +17,12 @@ def test_worker_starts_with_its_log_level(monkeypatch: pytest.MonkeyPatch) -> No
     settings, database = built[0]  # type: ignore[misc]
     assert settings.redis_password.get_secret_value() == "x"
     assert database.postgres_password.get_secret_value() == "x"
-    assert app.worker_main.call_args.args[0] == ["worker", "--loglevel=WARNING"]
+    assert app.worker_main.call_args.args[0] == [
+        "worker",
+        "--loglevel=WARNING",
+        "--without-mingle",
+        "--without-gossip",
+    ]
 
 
 @pytest.mark.parametrize(
