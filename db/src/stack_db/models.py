@@ -5,13 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Column, DateTime, String, func
+from sqlalchemy import Column, DateTime, Index, String, Text, func
 from sqlmodel import Field, SQLModel
 
 
 class Document(SQLModel, table=True):
+    # As migration 0001 creates it (when EMBEDDING_DIMENSION is at most 2000),
+    # so that autogenerate (`just migration`) sees no difference.
+    __table_args__ = (
+        Index(
+            "ix_document_embedding_hnsw",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_ops={"embedding": "vector_l2_ops"},
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
-    content: str
+    content: str = Field(sa_column=Column(Text, nullable=False))
     # The column's dimension is set by the migration from EMBEDDING_DIMENSION;
     # the Python side only needs to know that it is a vector.
     embedding: list[float] = Field(sa_column=Column(Vector(), nullable=False))

@@ -8,6 +8,7 @@ Create Date: ${create_date}
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel  # autogenerate writes SQLModel's types (`just migration` drops it when unused)
 from alembic import op
 ${imports if imports else ""}
 
