@@ -30,21 +30,12 @@ up *args: _env
 # The stack in development mode, then reload on every save (compose.dev.yaml): the API and the worker restart in their process, a new migration is applied
 [group('stack')]
 dev *services:
-    #!/usr/bin/env bash
-    set -euo pipefail
-    export COMPOSE_FILE=compose.yaml:compose.dev.yaml
-    just up
-    echo "==> watching (docker compose watch; Ctrl-C stops watching, the stack keeps running):"
-    echo "    backend/src, worker/src, db/src -> synced into /app/dev-src; the API and the worker reload (a .py file)"
-    echo "    db/src/stack_db/migrations/versions -> synced, then applied (db-init in the backend container)"
-    echo "    uv.lock, the pyproject.toml files, backend/Dockerfile -> the image is rebuilt and they are recreated"
-    status=0
-    docker compose watch --no-up --prune=false "$@" || status=$?
-    if ((status == 130)); then
-        echo "==> stopped watching; the stack is still up, in development mode (just up returns to the production image)"
-        exit 0
-    fi
-    exit "$status"
+    @COMPOSE_FILE=compose.yaml:compose.dev.yaml just _watch "$@"
+
+# `just dev`, with the API and the worker listening for a debugger (debugpy) on 127.0.0.1:5678 and :5679 (docs/dev/debugging.md)
+[group('stack')]
+debug *services:
+    @COMPOSE_FILE=compose.yaml:compose.dev.yaml:compose.debug.yaml just _watch "$@"
 
 # Stop and remove the containers; data volumes are kept (`just down -v` removes them too)
 [group('stack')]
@@ -137,6 +128,23 @@ _env:
     if [[ -s .env && -n "$(tail -c1 .env)" ]]; then echo >> .env; fi
     printf '%s\n' "# This host's CA bundle for image builds (added by just: scripts/ca-bundle)" "BUILD_CA_BUNDLE=$bundle" >> .env
     echo "==> recorded BUILD_CA_BUNDLE=$bundle in .env: image builds, with just or plain docker compose, trust this host's CAs"
+
+# Start the stack with $COMPOSE_FILE, then docker compose watch in the foreground
+_watch *services:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    just up
+    echo "==> watching (docker compose watch; Ctrl-C stops watching, the stack keeps running):"
+    echo "    backend/src, worker/src, db/src -> synced into /app/dev-src; the API and the worker reload (a .py file)"
+    echo "    db/src/stack_db/migrations/versions -> synced, then applied (db-init in the backend container)"
+    echo "    uv.lock, the pyproject.toml files, backend/Dockerfile -> the image is rebuilt and they are recreated"
+    status=0
+    docker compose watch --no-up --prune=false "$@" || status=$?
+    if ((status == 130)); then
+        echo "==> stopped watching; the stack is still up, in development mode (just up returns to the production image)"
+        exit 0
+    fi
+    exit "$status"
 
 # The migrations command (db/src/stack_db/migrations_cli.py) in a one-off app container, with
 # db/src/stack_db from this checkout mounted, run as you: a new revision lands in db/src, yours

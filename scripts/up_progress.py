@@ -26,7 +26,7 @@ class Container:
     service: str
     id: str
     state: str  # created, running, restarting, exited, ...
-    health: str  # healthy, unhealthy, starting, or "" without a healthcheck
+    health: str  # healthy, unhealthy, starting, or "" (none, or not known yet)
     exit_code: int
 
     @property
@@ -36,8 +36,10 @@ class Container:
             return "failed"
         if self.state in ("exited", "dead"):
             return "done" if self.exit_code == 0 else "failed"
-        if self.state == "running" and self.health in ("healthy", ""):
-            return "healthy" if self.health else "running"
+        if self.state == "running" and self.health == "healthy":
+            return "healthy"
+        # Running without a healthcheck says nothing yet (every long-running
+        # service of the stack has one).
         return None
 
 

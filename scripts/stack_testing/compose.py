@@ -110,6 +110,15 @@ class ComposeStack:
         background (`watch`) or is printed for a person."""
         return [str(part) for part in self.docker.compose.docker_compose_cmd] + list(args)
 
+    def environment(self) -> dict[str, str]:
+        """Variables that point a plain `docker compose` (or a just recipe) at
+        this project: its name, its Compose files and its env files."""
+        return {
+            "COMPOSE_PROJECT_NAME": self.project,
+            "COMPOSE_FILE": os.pathsep.join(str(ROOT / name) for name in self.files),
+            "COMPOSE_ENV_FILES": f"{self.env_file},{self.compose_variables}",
+        }
+
     def printable(self, *args: str) -> str:
         return shlex.join(self.command(*args))
 

@@ -32,7 +32,9 @@ EXIT_FAILURE = 1
 
 def next_revision_id(scripts: ScriptDirectory) -> str:
     """The revisions are numbered 0001, 0002, ...: the next number."""
-    numbers = [int(script.revision) for script in scripts.walk_revisions() if script.revision.isdigit()]
+    numbers = [
+        int(script.revision) for script in scripts.walk_revisions() if script.revision.isdigit()
+    ]
     return f"{max(numbers, default=0) + 1:04d}"
 
 

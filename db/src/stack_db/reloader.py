@@ -40,8 +40,20 @@ import watchfiles
 log = logging.getLogger("stack.reloader")
 
 
+# `just debug` (compose.debug.yaml) sets it: HOST:PORT for debugpy to listen on.
+DEBUGGER_ADDRESS = "DEBUGPY_LISTEN"
+
+
 def run_module(module: str) -> None:
-    """In the child: what `python -m MODULE` does."""
+    """In the child: what `python -m MODULE` does, under the debugger if asked."""
+    address = os.environ.get(DEBUGGER_ADDRESS)
+    if address:
+        # Only the development image has debugpy; this module runs nowhere else.
+        import debugpy
+
+        host, _, port = address.rpartition(":")
+        debugpy.listen((host, int(port)))
+        log.warning("reloader: %s: debugpy listens on %s", module, address)
     sys.argv = [module]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 
@@ -56,7 +68,7 @@ def dependencies(module: str, sources: Path) -> list[str]:
     """The modules outside the project (the packages under `sources`) that
     `python -m MODULE` imports before it runs: what the fork server preloads."""
     ours = {path.name for path in sources.iterdir() if path.is_dir()} | {"__main__"}
-    listed = subprocess.run(
+    listed = subprocess.run(  # noqa: S603 (this Python, a fixed script)
         [sys.executable, "-c", _LIST_MODULES, f"{module}.__main__"],
         capture_output=True,
         text=True,
@@ -128,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "it, the old process is waited for (the API: it holds the port)",
     )
     args = parser.parse_args(argv)
+    if os.environ.get("APP_ENV", "").lower() == "production":
+        sys.exit("reloader: error: it is for development; APP_ENV is production")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     serve(args.module, Path(args.sources), args.overlap)
 

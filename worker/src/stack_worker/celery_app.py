@@ -51,6 +51,7 @@ def worker_config(settings: WorkerSettings) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_soft_time_limit": settings.task_soft_time_limit_seconds,
         "task_time_limit": settings.task_time_limit_seconds,
+        "worker_pool": settings.worker_pool,
         "worker_concurrency": settings.worker_concurrency,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from stack_db.base_settings import LogLevel
@@ -12,6 +12,12 @@ from stack_worker.contract import BrokerSettings
 
 class WorkerSettings(BrokerSettings):
     log_level: LogLevel = "INFO"
+    worker_pool: Literal["prefork", "solo"] = Field(
+        default="prefork",
+        description="`prefork`: tasks run in child processes, with time limits. `solo`: in the "
+        "worker's own process, one at a time and without time limits: what `just debug` "
+        "uses, so that a debugger's breakpoints in tasks are hit.",
+    )
     worker_concurrency: int = Field(
         default=2,
         ge=1,
