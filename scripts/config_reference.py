@@ -26,7 +26,14 @@ from stack_worker.settings import WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILES = tuple(
-    ROOT / name for name in ("compose.yaml", "compose.ports.yaml", "compose.secrets.yaml")
+    ROOT / name
+    for name in (
+        "compose.yaml",
+        "compose.ports.yaml",
+        "compose.secrets.yaml",
+        "compose.dev.yaml",
+        "compose.debug.yaml",
+    )
 )
 ENV_EXAMPLE = ROOT / ".env.example"
 NO_DEFAULT = "—"
@@ -59,6 +66,10 @@ COMPOSE_ONLY = {
     "and `just build` add it to `.env`, set to the bundle `scripts/ca-bundle` finds, when the "
     "host has one and `.env` does not set it, so that plain `docker compose` builds get it "
     "too. A value in the shell wins over `.env`'s; an empty one in `.env` gives no extra CA.",
+    "DEBUG_API_HOST_PORT": "Host port, on 127.0.0.1, where the API's debugger (debugpy) "
+    "listens; only with `just debug` (`compose.debug.yaml`).",
+    "DEBUG_WORKER_HOST_PORT": "Host port, on 127.0.0.1, where the worker's debugger (debugpy) "
+    "listens; only with `just debug` (`compose.debug.yaml`).",
     "POSTGRES_PASSWORD_SECRET_FILE": "Host file with the Postgres password, only with "
     "`compose.secrets.yaml`.",
     "REDIS_PASSWORD_SECRET_FILE": "Host file with the Redis password, only with "
@@ -70,6 +81,8 @@ COMPOSE_ONLY = {
 LEFT_OUT_OF_ENV_EXAMPLE = {
     "POSTGRES_HOST_PORT",
     "REDIS_HOST_PORT",
+    "DEBUG_API_HOST_PORT",
+    "DEBUG_WORKER_HOST_PORT",
     "POSTGRES_PASSWORD_SECRET_FILE",
     "REDIS_PASSWORD_SECRET_FILE",
     "ENV_FILE",
