@@ -154,17 +154,19 @@ def reload_times(save: Callable[[str], float], answers: Callable[[], str | None]
 
 
 def test_an_api_edit_answers_within_the_target(dev: Stack) -> None:
-    with compose_watch(dev), edited(HEALTH_ROUTES, LIVE_ANSWER) as save:
-        seconds = reload_times(
-            lambda marker: save(f'{{"status": "{marker}"}}'), lambda: live_status(dev)
+    with compose_watch(dev):
+        with edited(HEALTH_ROUTES, LIVE_ANSWER) as save:
+            seconds = reload_times(
+                lambda marker: save(f'{{"status": "{marker}"}}'), lambda: live_status(dev)
+            )
+        # The file put back is synced and reloaded too, before watch stops.
+        wait_until(
+            lambda: live_status(dev),
+            until=lambda status: status == "alive",
+            timeout=30,
+            interval=0.1,
+            describe="the API back to its code",
         )
-    wait_until(
-        lambda: live_status(dev),
-        until=lambda status: status == "alive",
-        timeout=30,
-        interval=0.1,
-        describe="the API back to its code",
-    )
     median = statistics.median(seconds)
     print(
         f"\nAPI reload, save to new answer: {', '.join(f'{s:.2f}' for s in seconds)} s; "
@@ -174,15 +176,18 @@ def test_an_api_edit_answers_within_the_target(dev: Stack) -> None:
 
 
 def test_a_worker_edit_runs_within_the_target(dev: Stack) -> None:
-    with compose_watch(dev), edited(TASKS, PING_ANSWER) as save:
-        seconds = reload_times(lambda marker: save(f'return "{marker}"'), lambda: ping_result(dev))
-    wait_until(
-        lambda: ping_result(dev),
-        until=lambda result: result == "pong",
-        timeout=30,
-        interval=0.1,
-        describe="the worker back to its code",
-    )
+    with compose_watch(dev):
+        with edited(TASKS, PING_ANSWER) as save:
+            seconds = reload_times(
+                lambda marker: save(f'return "{marker}"'), lambda: ping_result(dev)
+            )
+        wait_until(
+            lambda: ping_result(dev),
+            until=lambda result: result == "pong",
+            timeout=30,
+            interval=0.1,
+            describe="the worker back to its code",
+        )
     median = statistics.median(seconds)
     print(
         f"\nworker reload, save to new result: {', '.join(f'{s:.2f}' for s in seconds)} s; "
@@ -201,17 +206,25 @@ def test_a_reload_lets_the_running_task_finish(dev: Stack) -> None:
         interval=0.1,
         describe="the sleep task running",
     )
-    with compose_watch(dev), edited(TASKS, PING_ANSWER) as save:
-        marker = f"reloaded-{uuid.uuid4().hex[:8]}"
-        save(f'return "{marker}"')
+    with compose_watch(dev):
+        with edited(TASKS, PING_ANSWER) as save:
+            marker = f"reloaded-{uuid.uuid4().hex[:8]}"
+            save(f'return "{marker}"')
+            wait_until(
+                lambda: ping_result(dev),
+                until=lambda result: result == marker,
+                timeout=30,
+                interval=0.1,
+                describe="the new worker answers",
+            )
+            [status] = wait_tasks(dev, [running], timeout=30)
         wait_until(
             lambda: ping_result(dev),
-            until=lambda result: result == marker,
+            until=lambda result: result == "pong",
             timeout=30,
             interval=0.1,
-            describe="the new worker answers",
+            describe="the worker back to its code",
         )
-        [status] = wait_tasks(dev, [running], timeout=30)
     assert status["state"] == "SUCCESS"
 
 
@@ -247,6 +260,14 @@ def test_a_deleted_source_file_is_deleted_in_the_containers(dev: Stack) -> None:
                 )
     finally:
         probe.unlink(missing_ok=True)
+    # Both reloaded for the new file and for its deletion: wait for the API.
+    wait_until(
+        lambda: live_status(dev),
+        until=lambda status: status == "alive",
+        timeout=30,
+        interval=0.1,
+        describe="the API answering",
+    )
     assert run_task(dev, "/tasks/ping") == "pong"
 
 
