@@ -3,7 +3,8 @@ passes `up --build --wait ...`) and, while it runs, prints each service's
 progress as it happens: "healthy after 3.1 s", "done after 1.2 s". A service
 that fails (exits with an error, turns unhealthy, restarts) is reported at
 once with its last log lines and its healthcheck's last output, without
-waiting for the whole `up` to give up. Exits with the command's status.
+waiting for the whole `up` to give up; when `up` fails, so is every service
+that is not healthy by then. Exits with the command's status.
 
 Standard library only: it runs on the host's python3, before anything else.
 """
@@ -139,6 +140,23 @@ class Progress:
         return messages
 
 
+    def unsettled(self, now: list[Container]) -> list[str]:
+        """When the command failed: every container not healthy or done that
+        was not reported yet, with its diagnosis."""
+        messages = []
+        for container in sorted(now, key=lambda c: c.service):
+            settled = container.outcome in ("healthy", "done")
+            if settled or (container.id, "failed") in self.reported:
+                continue
+            self.reported.add((container.id, "failed"))
+            health = f", health {container.health}" if container.health else ""
+            messages.append(
+                f"==> {container.service} is not healthy: {container.state}{health}\n"
+                + diagnosis(container)
+            )
+        return messages
+
+
 def main(argv: list[str]) -> int:
     progress = Progress(containers())
     command = subprocess.Popen(["docker", "compose", *argv])
@@ -147,8 +165,12 @@ def main(argv: list[str]) -> int:
         for message in progress.update(containers()):
             print(message, flush=True)
         if finished:
-            return command.returncode
+            break
         time.sleep(POLL_SECONDS)
+    if command.returncode != 0:
+        for message in progress.unsettled(containers()):
+            print(message, flush=True)
+    return command.returncode
 
 
 if __name__ == "__main__":
