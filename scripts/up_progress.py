@@ -139,7 +139,6 @@ class Progress:
             messages.append(message)
         return messages
 
-
     def unsettled(self, now: list[Container]) -> list[str]:
         """When the command failed: every container not healthy or done that
         was not reported yet, with its diagnosis."""
