@@ -80,6 +80,8 @@ def test_entry_point_serves_with_the_configured_port(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
     monkeypatch.setenv("API_PORT", "9001")
     monkeypatch.setenv("LOG_LEVEL", "warning")
+    configure = MagicMock()
+    monkeypatch.setattr(entry.log_setup, "configure", configure)
     server = MagicMock()
     monkeypatch.setattr(entry.uvicorn, "Server", server)
     collector = MagicMock()
@@ -88,6 +90,8 @@ def test_entry_point_serves_with_the_configured_port(monkeypatch: pytest.MonkeyP
     config = server.call_args.args[0]
     assert config.port == 9001
     assert config.log_level == "warning"
+    assert config.log_config is None  # uvicorn's records go to the stack's handler
+    configure.assert_called_once_with("warning", "text")
     server.return_value.run.assert_called_once()
     collector.freeze.assert_called_once()  # the start-up heap is out of full collections
 
@@ -129,3 +133,13 @@ def test_only_the_docs_pages_carry_the_policy(client: TestClient) -> None:
     assert "content-security-policy" not in client.get("/health/live").headers
     assert "content-security-policy" not in client.get("/openapi.json").headers
     assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+
+
+def test_every_response_carries_a_request_id(client: TestClient) -> None:
+    given = "9b2f7c8e4a3d4f0e8b1a2c3d4e5f6a7b"  # a valid UUID4, as hex
+    assert (
+        client.get("/health/live", headers={"X-Request-ID": given}).headers["X-Request-ID"] == given
+    )
+    made = client.get("/health/live", headers={"X-Request-ID": "not an id"}).headers
+    assert made["X-Request-ID"] not in ("", "not an id")  # invalid: a new one
+    assert client.get("/health/live").headers["X-Request-ID"]

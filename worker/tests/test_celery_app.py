@@ -63,3 +63,18 @@ def test_a_crashed_workers_tasks_return_soon_after_the_time_limit() -> None:
     assert options["unacked_restore_interval"] <= 10
     assert options["unacked_restore_throttle"] == 1
     assert options["socket_timeout"] == settings.redis_socket_timeout_seconds
+
+
+def test_a_published_task_carries_the_request_id_in_effect() -> None:
+    from asgi_correlation_id import correlation_id
+    from stack_worker.contract import REQUEST_ID_HEADER, send_request_id
+
+    headers: dict[str, object] = {}
+    send_request_id(headers=headers)
+    assert headers == {}  # outside a request: nothing
+    token = correlation_id.set("r-2")
+    try:
+        send_request_id(headers=headers)
+    finally:
+        correlation_id.reset(token)
+    assert headers == {REQUEST_ID_HEADER: "r-2"}

@@ -91,3 +91,16 @@ def test_cpu_burn_refuses_an_unbounded_size(eager_app: object) -> None:
         tasks.cpu_burn.delay(tasks.CPU_BURN_MAX_ITERATIONS + 1).get()
     with pytest.raises(ValueError, match="iterations"):
         tasks.cpu_burn.delay(-1).get()
+
+
+def test_a_task_runs_with_the_request_id_of_its_message() -> None:
+    from asgi_correlation_id import correlation_id
+    from stack_worker.celery_app import drop_request_id, take_request_id
+    from stack_worker.contract import REQUEST_ID_HEADER
+
+    task = MagicMock()
+    task.request.get.side_effect = {REQUEST_ID_HEADER: "r-1"}.get
+    take_request_id(task=task)
+    assert correlation_id.get() == "r-1"
+    drop_request_id()
+    assert correlation_id.get() is None

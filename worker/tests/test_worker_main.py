@@ -10,6 +10,9 @@ def test_worker_starts_with_its_log_level(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("REDIS_PASSWORD", "x")
     monkeypatch.setenv("POSTGRES_PASSWORD", "x")
     monkeypatch.setenv("LOG_LEVEL", "warning")
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    configure = MagicMock()
+    monkeypatch.setattr(entry.log_setup, "configure", configure)
     app = MagicMock()
     built: list[object] = []
     monkeypatch.setattr(entry, "create_worker_app", lambda s, d: built.append((s, d)) or app)
@@ -23,6 +26,11 @@ def test_worker_starts_with_its_log_level(monkeypatch: pytest.MonkeyPatch) -> No
         "--without-mingle",
         "--without-gossip",
     ]
+    configure.assert_called_once_with("warning", "json", fields=entry.running_task_id)
+
+
+def test_no_task_no_task_id() -> None:
+    assert entry.running_task_id() == {}
 
 
 @pytest.mark.parametrize(

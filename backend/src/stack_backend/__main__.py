@@ -6,6 +6,7 @@ import gc
 import logging
 
 import uvicorn
+from stack_db import log_setup
 from stack_db.base_settings import load_or_exit
 from stack_db.database_settings import DatabaseSettings
 
@@ -19,18 +20,18 @@ PROGRAM = "stack-api"
 def main() -> None:
     settings = load_or_exit(PROGRAM, ApiSettings)
     database = load_or_exit(PROGRAM, DatabaseSettings)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    log_setup.configure(settings.log_level, settings.log_format)
     config = uvicorn.Config(
         create_app(settings, database),
         host=settings.api_host,
         port=settings.api_port,
         log_level=settings.log_level.lower(),
+        # uvicorn's loggers pass their records to the stack's (stack_db.log_setup).
+        log_config=None,
         proxy_headers=False,
     )
-    # After uvicorn has set up its loggers: keep the container healthcheck's
-    # request, every few seconds, out of `just logs`.
+    # Keep the container healthcheck's request, every few seconds, out of
+    # `just logs`.
     logging.getLogger("uvicorn.access").addFilter(skip_liveness_probes)
     # What exists by now (the modules, the app and its schemas) lives as long as
     # the process: keep it out of the garbage collector's full collections, which

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastmcp.utilities.lifespan import combine_lifespans
@@ -44,6 +45,10 @@ def create_app(
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(BrokerUnavailable, broker_unavailable)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
+    # Outermost: every request gets an id (a valid incoming X-Request-ID, else a
+    # new one), returned in the response and carried into its log lines and
+    # into the tasks it queues (stack_worker.contract).
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.include_router(health.router)
     app.include_router(tasks.router)
     app.mount("/mcp", mcp_app)

@@ -4,7 +4,7 @@ database settings are stack_db's own class."""
 from __future__ import annotations
 
 from pydantic import Field
-from stack_db.base_settings import LogLevel
+from stack_db.base_settings import LogFormat, LogLevel
 from stack_worker.contract import BrokerSettings
 
 
@@ -16,6 +16,7 @@ class ApiSettings(BrokerSettings):
         description="Name in `/health` (`service`) and in the OpenAPI docs.",
     )
     log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"
     api_host: str = Field(
         default="0.0.0.0",  # noqa: S104  (inside a container; Compose publishes on 127.0.0.1)
         description="Address uvicorn binds inside the container.",

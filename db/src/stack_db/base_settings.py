@@ -8,7 +8,7 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Self, TypeVar
+from typing import Annotated, Any, Literal, NoReturn, Self, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +38,15 @@ LogLevel = Annotated[
         pattern=r"(?i)^(debug|info|warning|error|critical)$",
         description="`debug`, `info`, `warning`, `error` or `critical`, in any case. "
         "`db-init` always logs at `info`.",
+    ),
+]
+
+LogFormat = Annotated[
+    Literal["text", "json"],
+    Field(
+        description="`text`: a line a person reads; `json`: one JSON object per line, for "
+        "machines. The same fields in both: time, level, logger, message, and the "
+        "`request_id` and `task_id` in effect (docs/dev/observability.md).",
     ),
 ]
 

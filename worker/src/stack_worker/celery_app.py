@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Celery
+from asgi_correlation_id import correlation_id
+from celery import Celery, Task
+from celery.signals import task_postrun, task_prerun
 from stack_db.database_settings import DatabaseSettings
 
 from stack_worker import database
-from stack_worker.contract import connection_config
+from stack_worker.contract import REQUEST_ID_HEADER, connection_config
 from stack_worker.heartbeat import HEARTBEAT_SECONDS_SETTING, WorkerHeartbeat
 from stack_worker.settings import WorkerSettings
 
@@ -62,6 +64,15 @@ def worker_config(settings: WorkerSettings) -> dict[str, Any]:
     }
 
 
+def take_request_id(task: Task[Any, Any] | None = None, **kwargs: Any) -> None:
+    """task_prerun: the id of the request that queued the task, for its log lines."""
+    correlation_id.set(task.request.get(REQUEST_ID_HEADER) if task else None)
+
+
+def drop_request_id(**kwargs: Any) -> None:
+    correlation_id.set(None)
+
+
 def create_worker_app(settings: WorkerSettings, database_settings: DatabaseSettings) -> Celery:
     """The app the worker process runs: configured, with its heartbeat step and
     its tasks registered. Connects to nothing until the worker starts."""
@@ -69,6 +80,8 @@ def create_worker_app(settings: WorkerSettings, database_settings: DatabaseSetti
     app.conf.update(connection_config(settings))
     app.conf.update(worker_config(settings))
     app.steps["consumer"].add(WorkerHeartbeat)
+    task_prerun.connect(take_request_id, weak=False, dispatch_uid="stack.take_request_id")
+    task_postrun.connect(drop_request_id, weak=False, dispatch_uid="stack.drop_request_id")
     database.configure(database_settings)
     app.autodiscover_tasks(["stack_worker"], force=True)
     return app

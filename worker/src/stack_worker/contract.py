@@ -13,7 +13,9 @@ from __future__ import annotations
 import time
 from typing import Any, Self
 
+from asgi_correlation_id import correlation_id
 from celery import Celery
+from celery.signals import before_task_publish
 from pydantic import Field, RedisDsn, SecretStr, model_validator
 from stack_db.base_settings import StackSettings
 
@@ -112,8 +114,22 @@ def connection_config(broker: BrokerSettings) -> dict[str, Any]:
     }
 
 
+# The id of the HTTP request that queued a task travels in this header of the
+# task's message, so that the worker's log lines for the task carry it too.
+REQUEST_ID_HEADER = "request_id"
+
+
+def send_request_id(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """before_task_publish: the request id in effect, if any, into the message."""
+    request_id = correlation_id.get()
+    if request_id and headers is not None:
+        headers[REQUEST_ID_HEADER] = request_id
+
+
 def create_publisher(broker: BrokerSettings, name: str = "stack-api") -> Celery:
-    """A Celery app that sends tasks by name and reads their results; it runs none."""
+    """A Celery app that sends tasks by name and reads their results; it runs
+    none. Each task it sends carries the id of the request that sent it."""
     app = Celery(name)
     app.conf.update(connection_config(broker))
+    before_task_publish.connect(send_request_id, weak=False, dispatch_uid=REQUEST_ID_HEADER)
     return app

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
-from stack_db.base_settings import LogLevel
+from stack_db.base_settings import LogFormat, LogLevel
 
 from stack_worker.contract import BrokerSettings
 
 
 class WorkerSettings(BrokerSettings):
     log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"
     worker_pool: Literal["prefork", "solo"] = Field(
         default="prefork",
         description="`prefork`: tasks run in child processes, with time limits. `solo`: in the "
