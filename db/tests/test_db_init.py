@@ -106,3 +106,22 @@ def test_offline_sql_creates_the_extension_and_a_sized_vector_column(
     assert "CREATE EXTENSION IF NOT EXISTS vector" in sql
     assert "embedding VECTOR(384) NOT NULL" in sql
     assert "USING hnsw" in sql
+
+
+def test_a_revision_no_file_has_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(init, "create_db_engine", lambda settings, application_name: MagicMock())
+    monkeypatch.setattr(init, "wait_for_database", lambda engine, timeout: 1)
+    monkeypatch.setattr(init, "embedding_column_dimension", lambda engine: None)
+    monkeypatch.setattr(init, "current_revision", lambda engine: "0099")
+    upgrade = MagicMock()
+    monkeypatch.setattr(init, "upgrade_to_head", upgrade)
+    with pytest.raises(init.InitError, match="at revision 0099, which no migration file has"):
+        init.run(DatabaseSettings(postgres_password="x"))
+    upgrade.assert_not_called()
+
+
+def test_known_revisions() -> None:
+    from stack_db.migrate import known_revision
+
+    assert known_revision("0001")
+    assert not known_revision("0099")

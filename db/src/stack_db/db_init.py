@@ -22,6 +22,7 @@ from stack_db.migrate import (
     current_revision,
     embedding_column_dimension,
     head_revision,
+    known_revision,
     upgrade_to_head,
 )
 
@@ -98,6 +99,12 @@ def run(settings: DatabaseSettings) -> None:
         log.info("database reachable after %d attempt(s)", attempts)
         check_embedding_dimension(engine, settings.embedding_dimension)
         before = current_revision(engine)
+        if before is not None and not known_revision(before):
+            raise InitError(
+                f"the database is at revision {before}, which no migration file has (one "
+                "removed after it was applied?): put the file back, step back with `just "
+                "migrate down` before removing a migration, or reset the data (just down -v)"
+            )
         upgrade_to_head(engine, settings.embedding_dimension)
         after = current_revision(engine)
         if before == after:
