@@ -15,6 +15,8 @@ from stack_backend.body_limit import BodySizeLimit
 from stack_backend.clients import Clients, build_clients
 from stack_backend.errors import broker_unavailable, request_validation_error
 from stack_backend.mcp_server import build_mcp
+from stack_backend.metrics import ApiMetrics
+from stack_backend.metrics import router as metrics_router
 from stack_backend.offline_docs import offline_docs_app
 from stack_backend.routes import health, tasks
 from stack_backend.settings import ApiSettings
@@ -42,6 +44,8 @@ def create_app(
         lifespan=combine_lifespans(close_clients, mcp_app.lifespan),
     )
     app.state.clients = clients
+    app.state.metrics = ApiMetrics()
+    app.state.metrics.instrument(app)
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(BrokerUnavailable, broker_unavailable)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
@@ -51,5 +55,6 @@ def create_app(
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.include_router(health.router)
     app.include_router(tasks.router)
+    app.include_router(metrics_router)
     app.mount("/mcp", mcp_app)
     return app
