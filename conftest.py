@@ -7,13 +7,14 @@ import os
 import pytest
 from stack_backend.settings import ApiSettings
 from stack_db.database_settings import DatabaseSettings
+from stack_worker.monitor import MonitorSettings
 from stack_worker.settings import WorkerSettings
 
 # Every variable a settings class reads (the classes the services load, and through
 # them their bases); a developer's shell or .env must not leak in.
 _SETTINGS_VARIABLES = frozenset(
     name.upper()
-    for settings_class in (ApiSettings, DatabaseSettings, WorkerSettings)
+    for settings_class in (ApiSettings, DatabaseSettings, WorkerSettings, MonitorSettings)
     for name in settings_class.model_fields
 )
 

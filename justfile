@@ -37,10 +37,19 @@ dev *services:
 debug *services:
     @COMPOSE_FILE=compose.yaml:compose.dev.yaml:compose.debug.yaml just _watch "$@"
 
-# Stop and remove the containers; data volumes are kept (`just down -v` removes them too)
+# The stack plus the `monitoring` profile: Flower (tasks and workers) and Prometheus (metrics), on 127.0.0.1
+[group('stack')]
+monitor *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    COMPOSE_PROFILES=monitoring just up "$@"
+    echo "    Flower     http://$(docker compose port flower 5555)  (user and password: FLOWER_USER, FLOWER_PASSWORD in .env)"
+    echo "    Prometheus http://$(docker compose port prometheus 9090)"
+
+# Stop and remove the containers, the monitoring profile's too; data volumes are kept (`just down -v` removes them too)
 [group('stack')]
 down *args:
-    docker compose down "$@"
+    docker compose --profile '*' down "$@"
 
 # Follow the logs of every service, or of one: `just logs backend`
 [group('stack')]

@@ -22,6 +22,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 from stack_backend.settings import ApiSettings
 from stack_db.database_settings import DatabaseSettings
+from stack_worker.monitor import MonitorSettings
 from stack_worker.settings import WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +45,7 @@ SERVICES: dict[str, tuple[type[BaseSettings], ...]] = {
     "backend": (DatabaseSettings, ApiSettings),
     "celery_worker": (DatabaseSettings, WorkerSettings),
     "db-init": (DatabaseSettings,),
+    "flower": (MonitorSettings,),
 }
 
 # What each variable means that only Compose reads (no settings class has it).
@@ -66,6 +68,9 @@ COMPOSE_ONLY = {
     "and `just build` add it to `.env`, set to the bundle `scripts/ca-bundle` finds, when the "
     "host has one and `.env` does not set it, so that plain `docker compose` builds get it "
     "too. A value in the shell wins over `.env`'s; an empty one in `.env` gives no extra CA.",
+    "FLOWER_HOST_PORT": "Host port of Flower, on 127.0.0.1, with the `monitoring` profile.",
+    "PROMETHEUS_HOST_PORT": "Host port of Prometheus' UI, on 127.0.0.1, with the `monitoring` "
+    "profile.",
     "DEBUG_API_HOST_PORT": "Host port, on 127.0.0.1, where the API's debugger (debugpy) "
     "listens; only with `just debug` (`compose.debug.yaml`).",
     "DEBUG_WORKER_HOST_PORT": "Host port, on 127.0.0.1, where the worker's debugger (debugpy) "

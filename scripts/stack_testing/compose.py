@@ -55,8 +55,10 @@ class ComposeStack:
         *,
         image_tag: str | None = None,
         files: tuple[str, ...] = ("compose.yaml",),
+        profiles: tuple[str, ...] = (),
     ) -> None:
         self.project = project
+        self.profiles = profiles
         self.env_file = env_file
         self.settings = dict(settings)
         self.image_tag = image_tag or project
@@ -89,7 +91,23 @@ class ComposeStack:
     def with_files(self, *files: str) -> Self:
         """The same project, read from other Compose files."""
         return type(self)(
-            self.project, self.env_file, self.settings, image_tag=self.image_tag, files=files
+            self.project,
+            self.env_file,
+            self.settings,
+            image_tag=self.image_tag,
+            files=files,
+            profiles=self.profiles,
+        )
+
+    def with_profiles(self, *profiles: str) -> Self:
+        """The same project, with these Compose profiles on."""
+        return type(self)(
+            self.project,
+            self.env_file,
+            self.settings,
+            image_tag=self.image_tag,
+            files=self.files,
+            profiles=profiles,
         )
 
     @cached_property
@@ -99,6 +117,7 @@ class ComposeStack:
             compose_env_files=[self.env_file, self.compose_variables],
             compose_project_name=self.project,
             compose_project_directory=ROOT,
+            compose_profiles=list(self.profiles),
         )
 
     @property
@@ -117,6 +136,7 @@ class ComposeStack:
             "COMPOSE_PROJECT_NAME": self.project,
             "COMPOSE_FILE": os.pathsep.join(str(ROOT / name) for name in self.files),
             "COMPOSE_ENV_FILES": f"{self.env_file},{self.compose_variables}",
+            "COMPOSE_PROFILES": ",".join(self.profiles),
         }
 
     def printable(self, *args: str) -> str:

@@ -55,6 +55,9 @@ def worker_config(settings: WorkerSettings) -> dict[str, Any]:
         "task_time_limit": settings.task_time_limit_seconds,
         "worker_pool": settings.worker_pool,
         "worker_concurrency": settings.worker_concurrency,
+        # Task events (received, started, succeeded, failed, retried, with their
+        # runtimes) for Flower: its pages and the worker's metrics.
+        "worker_send_task_events": True,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
         # On a lost broker connection, running late-ack tasks will be redelivered
