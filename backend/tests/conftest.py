@@ -22,6 +22,7 @@ class FakePipeline:
     """redis.asyncio's pipeline, as /health uses it."""
 
     workers: int = 1
+    queued: int = 0
     error: Exception | None = None
     calls: list[str] = field(default_factory=list)
 
@@ -37,10 +38,13 @@ class FakePipeline:
     def zcount(self, key: str, low: float, high: str) -> None:
         self.calls.append(f"zcount {key}")
 
+    def llen(self, key: str) -> None:
+        self.calls.append(f"llen {key}")
+
     async def execute(self) -> list[Any]:
         if self.error:
             raise self.error
-        return [True, self.workers]
+        return [True, self.workers, self.queued]
 
 
 @dataclass

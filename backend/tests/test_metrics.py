@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from unittest.mock import AsyncMock
 
 from fastapi.testclient import TestClient
 from stack_backend.clients import Clients
 from stack_backend.database_probe import DatabaseStatus
-from stack_backend.metrics import TASK_QUEUE, ApiMetrics
+from stack_backend.health_report import TASK_QUEUE
+from stack_backend.metrics import ApiMetrics
 
 if TYPE_CHECKING:
     from .conftest import FakeInfra
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def test_metrics_report_requests_dependencies_and_the_queue(
     client: TestClient, clients: Clients, infra: FakeInfra
 ) -> None:
-    clients.redis.llen = AsyncMock(return_value=7)  # type: ignore[method-assign]
+    infra.pipeline.queued = 7
     infra.database = DatabaseStatus(reachable=True, vector_version=None)  # vector down
     assert client.get("/health").status_code == 503
     text = client.get("/metrics").text
@@ -23,11 +23,11 @@ def test_metrics_report_requests_dependencies_and_the_queue(
     assert 'stack_dependency_up{component="vector"} 0.0' in text
     assert "stack_queue_depth 7.0" in text
     assert 'http_requests_total{handler="/health",method="GET",status="503"} 1.0' in text
-    clients.redis.llen.assert_awaited_with(TASK_QUEUE)
+    assert f"llen {TASK_QUEUE}" in infra.pipeline.calls
 
 
-def test_a_redis_outage_reads_as_minus_one(client: TestClient, clients: Clients) -> None:
-    clients.redis.llen = AsyncMock(side_effect=ConnectionError("refused"))  # type: ignore[method-assign]
+def test_a_redis_outage_reads_as_minus_one(client: TestClient, infra: FakeInfra) -> None:
+    infra.pipeline.error = ConnectionError("refused")
     assert "stack_queue_depth -1.0" in client.get("/metrics").text
 
 

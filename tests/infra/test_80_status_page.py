@@ -33,6 +33,8 @@ class StatusPage:
     status_texts: dict[str, str] = field(default_factory=dict)
     round_trip: dict[str, str] = field(default_factory=dict)
     summary: str = ""
+    queue_depth: str = ""
+    history: str = ""
 
     def healthy(self) -> bool:
         return set(self.services) == SERVICES and all(
@@ -47,6 +49,7 @@ class _Reader(HTMLParser):
         self._service: str | None = None
         self._in_status_cell = False
         self._in_summary = False
+        self._in_history = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {name: value or "" for name, value in attrs}
@@ -64,12 +67,17 @@ class _Reader(HTMLParser):
             }
         elif attributes.get("id") == "summary":
             self._in_summary = True
+        elif attributes.get("id") == "queue-depth":
+            self.page.queue_depth = attributes.get("data-depth", "")
+        elif attributes.get("id") == "roundtrip-history":
+            self._in_history = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "tr":
             self._service = None
         elif tag == "td":
             self._in_status_cell = False
+            self._in_history = False
         elif tag == "p":
             self._in_summary = False
 
@@ -78,6 +86,8 @@ class _Reader(HTMLParser):
             self.page.status_texts[self._service] += data.strip()
         elif self._in_summary:
             self.page.summary += data.strip()
+        elif self._in_history:
+            self.page.history += data.strip()
 
 
 def load_status_page(url: str, profile: Path) -> tuple[StatusPage, str]:
@@ -130,6 +140,10 @@ def test_status_page_shows_every_service_healthy_and_a_round_trip(
     assert page.round_trip.get("status") == "done", page.round_trip
     assert page.round_trip["worker"].startswith("celery@"), page.round_trip
     assert int(page.round_trip["ms"]) >= 0
+    assert page.queue_depth.isdigit(), page.queue_depth  # from /health's queue_depth
+    assert page.history.startswith(f"{page.round_trip['ms']} ms") or page.history.startswith(
+        f"{page.round_trip['ms']}, "
+    ), page.history
     print(
         f"\nstatus page: all healthy, round trip done by {page.round_trip['worker']} "
         f"({page.round_trip['ms']} ms in Chromium's virtual time); "

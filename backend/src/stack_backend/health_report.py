@@ -18,11 +18,17 @@ class ComponentStatus(BaseModel):
     detail: str | None = None
 
 
+# Celery's default queue: where the API's tasks wait for a worker.
+TASK_QUEUE = "celery"
+
+
 class HealthReport(BaseModel):
     status: Literal["ok", "degraded", "down"]
     service: str
     environment: str
     components: dict[str, ComponentStatus]
+    # Tasks waiting for a worker (None when Redis did not answer).
+    queue_depth: int | None = None
     duration_ms: float
 
     @property
@@ -47,19 +53,23 @@ async def _database(clients: Clients, limit: float) -> dict[str, ComponentStatus
     return {"database": ComponentStatus(status="up", required=True), "vector": vector}
 
 
-async def _redis_and_workers(clients: Clients, limit: float) -> dict[str, ComponentStatus]:
+async def _redis_and_workers(
+    clients: Clients, limit: float
+) -> tuple[dict[str, ComponentStatus], int | None]:
+    """Redis, the live workers and the queue's depth, in one round trip."""
     window = clients.settings.worker_alive_window_seconds
     try:
         async with clients.redis.pipeline(transaction=False) as pipe:
             pipe.ping()
             pipe.zcount(WORKER_HEARTBEAT_KEY, heartbeat_window_start(window), "+inf")
-            _, workers = await asyncio.wait_for(pipe.execute(), limit)
+            pipe.llen(TASK_QUEUE)
+            _, workers, depth = await asyncio.wait_for(pipe.execute(), limit)
     except Exception as exc:
         detail = f"{type(exc).__name__}: {exc}".strip()
         return {
             "redis": ComponentStatus(status="down", required=True, detail=detail),
             "worker": ComponentStatus(status="down", required=False, detail="redis unreachable"),
-        }
+        }, None
     worker = (
         ComponentStatus(status="up", required=False, detail=f"{workers} alive")
         if workers
@@ -67,7 +77,7 @@ async def _redis_and_workers(clients: Clients, limit: float) -> dict[str, Compon
             status="down", required=False, detail=f"no worker heartbeat in the last {window:.0f}s"
         )
     )
-    return {"redis": ComponentStatus(status="up", required=True), "worker": worker}
+    return {"redis": ComponentStatus(status="up", required=True), "worker": worker}, int(depth)
 
 
 async def check_health(clients: Clients) -> HealthReport:
@@ -96,7 +106,7 @@ async def _check_every_dependency(clients: Clients) -> HealthReport:
     """Check every dependency at once; required parts decide up or down."""
     started = time.perf_counter()
     timeout = clients.settings.health_check_timeout_seconds
-    database, redis = await asyncio.gather(
+    database, (redis, queue_depth) = await asyncio.gather(
         _database(clients, timeout), _redis_and_workers(clients, timeout)
     )
     components = {**database, **redis}
@@ -111,5 +121,6 @@ async def _check_every_dependency(clients: Clients) -> HealthReport:
         service=clients.settings.api_title,
         environment=clients.settings.app_env.value,
         components=components,
+        queue_depth=queue_depth,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
     )

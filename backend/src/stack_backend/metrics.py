@@ -23,9 +23,6 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from stack_backend.health_report import check_health
 
-# Celery's default queue: where the API's tasks wait.
-TASK_QUEUE = "celery"
-
 
 class ApiMetrics:
     def __init__(self) -> None:
@@ -71,9 +68,5 @@ async def metrics(request: Request) -> Response:
     report = await check_health(clients)
     for name, component in report.components.items():
         app_metrics.dependency_up.labels(component=name).set(component.status == "up")
-    try:
-        depth = await clients.redis.llen(TASK_QUEUE)
-    except Exception:
-        depth = -1
-    app_metrics.queue_depth.set(depth)
+    app_metrics.queue_depth.set(-1 if report.queue_depth is None else report.queue_depth)
     return Response(generate_latest(app_metrics.registry), media_type=CONTENT_TYPE_LATEST)
