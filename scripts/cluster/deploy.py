@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cluster.stack_file import ROOT, StackFileError, stack_file
+from cluster.stack_file import ROOT, StackFileError, add_site_options, stack_file
 
 # What phase 1 deploys: the data and the schema.
 FIRST_PHASE = ("db", "redis", "db-init")
@@ -196,9 +196,16 @@ def main(argv: list[str] | None = None) -> None:
         "images were loaded onto the nodes",
     )
     parser.add_argument("--timeout", type=float, default=300, help="seconds for each phase")
+    add_site_options(parser)
     args = parser.parse_args(argv)
     try:
-        stack = stack_file(args.env_file.resolve(), args.tag, no_ipvs=args.no_ipvs)
+        stack = stack_file(
+            args.env_file.resolve(),
+            args.tag,
+            no_ipvs=args.no_ipvs,
+            overrides=tuple(path.resolve() for path in args.override),
+            registry=args.registry,
+        )
         times = deploy(
             Swarm(args.host),
             stack,

@@ -63,11 +63,13 @@ class StackFileError(Exception):
     """The Compose files do not make a stack file Swarm should run."""
 
 
-def compose_config(env_file: Path, tag: str, *, no_ipvs: bool) -> dict[str, Any]:
+def compose_config(
+    env_file: Path, tag: str, *, no_ipvs: bool, overrides: tuple[Path, ...] = ()
+) -> dict[str, Any]:
     """`docker compose config` of the merged files, as JSON. The env file plays
     `.env`'s two parts, as in `just up`: it fills in the Compose files'
     variables, and it is the services' env file (ENV_FILE)."""
-    files = [*COMPOSE_FILES, *([NO_IPVS] if no_ipvs else [])]
+    files = [*COMPOSE_FILES, *([NO_IPVS] if no_ipvs else []), *overrides]
     command = ["docker", "compose", "--project-directory", str(ROOT), "-p", PROJECT]
     command += [arg for path in files for arg in ("-f", str(path))]
     command += ["--env-file", str(env_file), "config", "--format", "json"]
@@ -136,9 +138,21 @@ def swarm_service(name: str, service: dict[str, Any]) -> dict[str, Any]:
     return service
 
 
-def stack_file(env_file: Path, tag: str, *, no_ipvs: bool = False) -> dict[str, Any]:
-    config = compose_config(env_file, tag, no_ipvs=no_ipvs)
+def stack_file(
+    env_file: Path,
+    tag: str,
+    *,
+    no_ipvs: bool = False,
+    overrides: tuple[Path, ...] = (),
+    registry: str = "",
+) -> dict[str, Any]:
+    """The stack file. `overrides`: more Compose files, merged last (a site's
+    own choices); `registry`: put before every image's name (`registry.example.com/team`)."""
+    config = compose_config(env_file, tag, no_ipvs=no_ipvs, overrides=overrides)
     services = {name: swarm_service(name, s) for name, s in config["services"].items()}
+    if registry:
+        for service in services.values():
+            service["image"] = f"{registry.rstrip('/')}/{service['image']}"
     used_secrets = {s["source"] for svc in services.values() for s in svc.get("secrets", [])}
     secrets = {k: v for k, v in config.get("secrets", {}).items() if k in used_secrets}
     for key, secret in secrets.items():
@@ -154,6 +168,23 @@ def stack_file(env_file: Path, tag: str, *, no_ipvs: bool = False) -> dict[str, 
     if secrets:
         stack["secrets"] = secrets
     return stack
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--override",
+        type=Path,
+        action="append",
+        default=[],
+        help="a Compose file of your own, merged last (repeatable): replicas, an "
+        "encrypted network... (docs/dev/deploy-swarm.md)",
+    )
+    parser.add_argument(
+        "--registry",
+        default="",
+        help="where the nodes pull the images from, put before each image's name "
+        "(registry.example.com/team); default: none, the images are on the nodes",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -172,9 +203,16 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="add deploy/swarm/no-ipvs.yaml: DNS round robin and ports on the edge node",
     )
+    add_site_options(parser)
     args = parser.parse_args(argv)
     try:
-        stack = stack_file(args.env_file.resolve(), args.tag, no_ipvs=args.no_ipvs)
+        stack = stack_file(
+            args.env_file.resolve(),
+            args.tag,
+            no_ipvs=args.no_ipvs,
+            overrides=tuple(path.resolve() for path in args.override),
+            registry=args.registry,
+        )
     except StackFileError as error:
         sys.exit(f"stack_file: error: {error}")
     json.dump(stack, sys.stdout, indent=2)

@@ -37,6 +37,7 @@ __all__ = [
     "send_pings",
     "task_status",
     "update_state",
+    "wait_all_on",
     "wait_tasks",
     "wait_until",
 ]
@@ -132,6 +133,19 @@ def publish(cluster: Cluster, name: str, args: list[Any], count: int) -> list[st
             )
             return sent.split()
     raise AssertionError("no API container runs on any app node")
+
+
+def wait_all_on(cluster: Cluster, node: str, timeout: float) -> float:
+    """Until every worker and API task runs on `node`, healthy; the seconds it took."""
+    started = time.monotonic()
+    wait_until(
+        lambda: (cluster.running_on("celery_worker"), cluster.running_on("backend")),
+        until=lambda placed: placed == ({node: 4}, {node: 2}),
+        timeout=timeout,
+        interval=0.5,
+        describe=f"every worker and API task running on {node}",
+    )
+    return time.monotonic() - started
 
 
 def update_state(cluster: Cluster, service: str) -> str | None:

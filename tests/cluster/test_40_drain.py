@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from cluster_harness import Cluster, node_of, publish, send_pings, wait_tasks, wait_until
+from cluster_harness import Cluster, node_of, publish, send_pings, wait_all_on, wait_tasks
 
 
 def test_draining_a_node_moves_its_workers_and_tasks_keep_completing(cluster: Cluster) -> None:
@@ -17,13 +17,7 @@ def test_draining_a_node_moves_its_workers_and_tasks_keep_completing(cluster: Cl
     cluster.manager.run("node", "update", "--availability", "drain", drained)
     try:
         during = send_pings(cluster, 10)
-        wait_until(
-            lambda: (cluster.running_on("celery_worker"), cluster.running_on("backend")),
-            until=lambda placed: placed == ({other: 4}, {other: 2}),
-            timeout=120,
-            interval=0.5,
-            describe=f"every worker and API task moved to {other}",
-        )
+        wait_all_on(cluster, other, timeout=120)
         moved = time.monotonic() - started
         after = send_pings(cluster, 10)
         statuses = wait_tasks(cluster, in_hand + during + after, timeout=90)

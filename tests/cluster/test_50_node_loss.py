@@ -13,6 +13,7 @@ from cluster_harness import (
     publish,
     send_pings,
     task_status,
+    wait_all_on,
     wait_tasks,
     wait_until,
 )
@@ -51,13 +52,7 @@ def test_a_lost_node_is_marked_down_its_replicas_move_and_no_task_is_lost(
         describe=f"{lost} marked down",
     )
     down = time.monotonic() - killed
-    wait_until(
-        lambda: (cluster.running_on("celery_worker"), cluster.running_on("backend")),
-        until=lambda placed: placed == ({survivor: 4}, {survivor: 2}),
-        timeout=120,
-        interval=0.5,
-        describe=f"every worker and API task running on {survivor}",
-    )
+    wait_all_on(cluster, survivor, timeout=120)
     moved = time.monotonic() - killed
     statuses = wait_tasks(cluster, long_tasks + pings, timeout=150)
     done = time.monotonic() - killed
