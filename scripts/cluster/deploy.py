@@ -1,7 +1,11 @@
 """Deploy the stack on a Swarm, in two phases, since Swarm has no depends_on:
 
 1. Postgres, Redis and db-init (a job): wait until db-init has completed;
-2. every service: wait until each one runs all its replicas, healthy.
+2. the others: wait until every service runs all its replicas, healthy.
+
+Every `docker stack deploy` that names a job runs it again, so phase 2 names
+only the services phase 1 did not; neither prunes, so a service taken out of
+the stack file is removed by hand (`docker service rm stack_<service>`).
 
 The docker CLI talks to a manager: the current context, or DOCKER_HOST, or
 --host. Its secrets must exist first (docs/dev/deploy-swarm.md#secrets).
@@ -98,17 +102,13 @@ class Swarm:
         return "\n".join(lines[:5]) + (f"\nits last log lines:\n{logs}" if logs else "")
 
 
-def deploy_file(
-    swarm: Swarm, stack: dict[str, Any], name: str, resolve_image: str, *, prune: bool
-) -> None:
-    """`docker stack deploy`; with `prune`, the stack's services the file does
-    not name are removed."""
+def deploy_file(swarm: Swarm, stack: dict[str, Any], name: str, resolve_image: str) -> None:
+    """`docker stack deploy` of these services (the stack's others are left as they are)."""
     swarm.run(
         "stack",
         "deploy",
         "--detach=true",
         f"--resolve-image={resolve_image}",
-        *(["--prune"] if prune else []),
         "--compose-file",
         "-",
         name,
@@ -116,8 +116,9 @@ def deploy_file(
     )
 
 
-def first_phase(stack: dict[str, Any]) -> dict[str, Any]:
-    services = {k: v for k, v in stack["services"].items() if k in FIRST_PHASE}
+def phase(stack: dict[str, Any], *, first: bool) -> dict[str, Any]:
+    """The stack file with the services of the first phase, or of the second."""
+    services = {k: v for k, v in stack["services"].items() if (k in FIRST_PHASE) == first}
     return {**stack, "services": services}
 
 
@@ -171,11 +172,11 @@ def deploy(
     """Both phases; the seconds each took."""
     times = {}
     started = time.monotonic()
-    deploy_file(swarm, first_phase(stack), name, resolve_image, prune=False)
+    deploy_file(swarm, phase(stack, first=True), name, resolve_image)
     wait_job(swarm, name, "db-init", timeout)
     times["data and schema (db, redis, db-init)"] = time.monotonic() - started
     started = time.monotonic()
-    deploy_file(swarm, stack, name, resolve_image, prune=True)
+    deploy_file(swarm, phase(stack, first=False), name, resolve_image)
     wait_converged(swarm, name, timeout)
     times["every service healthy"] = time.monotonic() - started
     return times
