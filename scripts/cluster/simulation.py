@@ -329,25 +329,38 @@ class Cluster:
     def load_images(self) -> None:
         """Each node gets the images of what runs on it: the app nodes the
         application image, node-1 Postgres, Redis and the frontend."""
-        loads = {node: (APP_IMAGE,) for node in self.app_nodes}
-        loads[self.manager_node] = DATA_AND_EDGE_IMAGES
         with ThreadPoolExecutor() as pool:
-            for done in [pool.submit(self.load, node, images) for node, images in loads.items()]:
+            loads = [
+                pool.submit(self.load, (APP_IMAGE,), self.app_nodes),
+                pool.submit(self.load, DATA_AND_EDGE_IMAGES, [self.manager_node]),
+            ]
+            for done in loads:
                 done.result()
 
-    def load(self, node: str, images: tuple[str, ...]) -> None:
-        """`docker save IMAGES | docker -H NODE load`."""
-        with subprocess.Popen(["docker", "save", *images], stdout=subprocess.PIPE) as save:
-            loaded = subprocess.run(
+    def load(self, images: tuple[str, ...], nodes: list[str]) -> None:
+        """`docker save IMAGES`, read once, into `docker -H NODE load` of each node."""
+        loads = [
+            subprocess.Popen(
                 self.engine(node).command("load", "--quiet"),
-                stdin=save.stdout,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
             )
-        if save.returncode or loaded.returncode:
-            raise RuntimeError(f"loading {images} into {node} failed: {loaded.stderr}")
+            for node in nodes
+        ]
+        with subprocess.Popen(["docker", "save", *images], stdout=subprocess.PIPE) as save:
+            assert save.stdout is not None
+            while chunk := save.stdout.read(1 << 20):
+                for load in loads:
+                    assert load.stdin is not None
+                    load.stdin.write(chunk)
+        errors = []
+        for node, load in zip(nodes, loads, strict=True):
+            _, stderr = load.communicate(timeout=300)
+            if load.returncode:
+                errors.append(f"{node}: {stderr.decode(errors='replace').strip()}")
+        if save.returncode or errors:
+            raise RuntimeError(f"loading {images} failed (save exited {save.returncode}): {errors}")
 
     def create_secrets(self) -> None:
         """Random passwords, kept in the swarm only (and in memory here, for the tests)."""
