@@ -202,16 +202,13 @@ class Cluster:
         # Not `--quiet`: with it, Compose's bake asks for leave to read the CA bundle.
         run_command(compose.command("build"))
         base = os.environ.get("BASE_IMAGE", "debian:trixie-slim")
+        node_image = ROOT / "images" / "swarm-node"
         docker_cli(
             "build",
             "--quiet",
-            "--tag",
-            NODE_IMAGE,
-            "--label",
-            self.label,
-            "--build-arg",
-            f"BASE_IMAGE={base}",
-            str(ROOT / "images" / "swarm-node"),
+            f"--tag={NODE_IMAGE}",
+            f"--build-arg=BASE_IMAGE={base}",
+            str(node_image),
         )
 
     def make_state(self) -> Path:
@@ -229,42 +226,30 @@ class Cluster:
         docker_cli("network", "create", *label, self.edge_network)
         for node in self.nodes:
             docker_cli("volume", "create", *label, node)
-            published = []
-            if node == self.manager_node:
-                published = [
-                    "--publish",
-                    f"127.0.0.1:{self.api_port}:{NODE_API_PORT}",
-                    "--publish",
-                    f"127.0.0.1:{self.frontend_port}:{NODE_FRONTEND_PORT}",
-                ]
-            docker_cli(
-                "create",
-                "--name",
-                node,
-                "--hostname",
-                node,
-                *label,
+            options = [
+                f"--name={node}",
+                f"--hostname={node}",
+                f"--label={self.label}",
                 "--privileged",
-                "--network",
-                self.network,
-                *published,
-                "--volume",
-                f"{node}:/var/lib/docker",
-                "--volume",
-                f"{self.socket(node).parent}:{SOCKET_DIR}",
-                "--env",
-                "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1",
-                "--stop-timeout",
-                "5",
-                NODE_IMAGE,
+                f"--network={self.network}",
+                f"--volume={node}:/var/lib/docker",
+                f"--volume={self.socket(node).parent}:{SOCKET_DIR}",
+                "--env=DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1",
+                "--stop-timeout=5",
+            ]
+            if node == self.manager_node:
+                options += [
+                    f"--publish=127.0.0.1:{self.api_port}:{NODE_API_PORT}",
+                    f"--publish=127.0.0.1:{self.frontend_port}:{NODE_FRONTEND_PORT}",
+                ]
+            engine = [
                 "dockerd",
-                "--host",
-                "unix:///var/run/docker.sock",
-                "--host",
-                f"unix://{SOCKET_DIR}/{self.socket(node).name}",
-                "--group",
-                str(os.getegid()),
-            )
+                "--host=unix:///var/run/docker.sock",
+                # The socket the host's CLI uses, and its group: the caller's.
+                f"--host=unix://{SOCKET_DIR}/{self.socket(node).name}",
+                f"--group={os.getegid()}",
+            ]
+            docker_cli("create", *options, NODE_IMAGE, *engine)
             if node == self.manager_node:
                 # A network with a way out, for the published ports only.
                 docker_cli("network", "connect", self.edge_network, node)
@@ -289,42 +274,28 @@ class Cluster:
         self.manager.run(
             "swarm",
             "init",
-            "--advertise-addr",
-            manager,
-            "--listen-addr",
-            f"{manager}:2377",
+            f"--advertise-addr={manager}",
+            f"--listen-addr={manager}:2377",
             # Nodes report every second: a lost node is Down within seconds.
-            "--dispatcher-heartbeat",
-            "1s",
+            "--dispatcher-heartbeat=1s",
         )
         token = self.manager.run("swarm", "join-token", "--quiet", "worker").strip()
+
+        def join(node: str) -> str:
+            return self.engine(node).run(
+                "swarm",
+                "join",
+                f"--token={token}",
+                f"--advertise-addr={self.address(node)}",
+                f"{manager}:2377",
+            )
+
         with ThreadPoolExecutor() as pool:
-            joins = [
-                pool.submit(
-                    self.engine(node).run,
-                    "swarm",
-                    "join",
-                    "--token",
-                    token,
-                    "--advertise-addr",
-                    self.address(node),
-                    f"{manager}:2377",
-                )
-                for node in self.app_nodes
-            ]
-            for join in joins:
-                join.result()
-        self.manager.run(
-            "node",
-            "update",
-            "--label-add",
-            "stack.data=true",
-            "--label-add",
-            "stack.edge=true",
-            self.manager_node,
-        )
+            list(pool.map(join, self.app_nodes))
+        labels = ["--label-add=stack.data=true", "--label-add=stack.edge=true"]
+        self.manager.run("node", "update", *labels, self.manager_node)
         for node in self.app_nodes:
-            self.manager.run("node", "update", "--label-add", "stack.app=true", node)
+            self.manager.run("node", "update", "--label-add=stack.app=true", node)
 
     def load_images(self) -> None:
         """Each node gets the images of what runs on it: the app nodes the
