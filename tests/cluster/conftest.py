@@ -39,6 +39,12 @@ def cluster() -> Iterator[Cluster]:
             cluster.down()
 
 
+@pytest.fixture
+def phase_times() -> dict[str, float]:
+    """Where a test records the time of a step, for the summary at the end."""
+    return TIMES
+
+
 @pytest.fixture(autouse=True)
 def timed(request: pytest.FixtureRequest) -> Iterator[None]:
     started = time.monotonic()

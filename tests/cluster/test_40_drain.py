@@ -8,7 +8,9 @@ import time
 from cluster_harness import Cluster, node_of, publish, send_pings, wait_all_on, wait_tasks
 
 
-def test_draining_a_node_moves_its_workers_and_tasks_keep_completing(cluster: Cluster) -> None:
+def test_draining_a_node_moves_its_workers_and_tasks_keep_completing(
+    cluster: Cluster, phase_times: dict[str, float]
+) -> None:
     drained, other = cluster.app_nodes
     assert cluster.running_on("celery_worker").get(drained), "no worker on the node to drain"
     in_hand = publish(cluster, "stack.sleep", [1], 12)
@@ -21,7 +23,7 @@ def test_draining_a_node_moves_its_workers_and_tasks_keep_completing(cluster: Cl
         moved = time.monotonic() - started
         after = send_pings(cluster, 10)
         statuses = wait_tasks(cluster, in_hand + during + after, timeout=90)
-        print(f"\ndrain: workers and API on {other} {moved:.1f}s after the drain")
+        phase_times[f"drain: every worker and API task on {other}, after the drain"] = moved
         assert {node_of(s["worker"]) for s in statuses[-10:]} == {other}
         assert [s["result"] for s in statuses[:12]] == [1] * 12
     finally:

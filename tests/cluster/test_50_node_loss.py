@@ -25,7 +25,7 @@ def node_state(cluster: Cluster, node: str) -> str:
 
 
 def test_a_lost_node_is_marked_down_its_replicas_move_and_no_task_is_lost(
-    cluster: Cluster,
+    cluster: Cluster, phase_times: dict[str, float]
 ) -> None:
     workers = cluster.running_on("celery_worker")
     lost = max(workers, key=workers.__getitem__)
@@ -56,10 +56,9 @@ def test_a_lost_node_is_marked_down_its_replicas_move_and_no_task_is_lost(
     moved = time.monotonic() - killed
     statuses = wait_tasks(cluster, long_tasks + pings, timeout=150)
     done = time.monotonic() - killed
-    print(
-        f"\nnode loss: {lost} down after {down:.1f}s, its replicas on {survivor} after "
-        f"{moved:.1f}s, all {len(statuses)} tasks done after {done:.1f}s"
-    )
+    phase_times[f"node loss: {lost} marked down, after the kill"] = down
+    phase_times[f"node loss: every worker and API task on {survivor}, after the kill"] = moved
+    phase_times[f"node loss: all {len(statuses)} accepted tasks done, after the kill"] = done
     assert [s["result"] for s in statuses[:16]] == [2] * 16
     assert {node_of(s["worker"]) for s in statuses} <= {lost, survivor}
     after = wait_tasks(cluster, send_pings(cluster, 4), timeout=60)
