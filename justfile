@@ -120,12 +120,22 @@ migrate direction="up":
         *) echo "migrate: error: unknown direction '$1': use \`just migrate\` or \`just migrate down\`" >&2; exit 2 ;;
     esac
 
+# Start a simulated Swarm cluster: three Docker engines in containers, the stack deployed on them; the API on 127.0.0.1:8100 (docs/dev/cluster.md)
+[group('cluster')]
+cluster-up *args:
+    uv run python scripts/cluster/simulation.py up "$@"
+
+# Remove the simulated cluster: only its node containers, their volumes and networks (found by label); images are kept
+[group('cluster')]
+cluster-down *args:
+    uv run python scripts/cluster/simulation.py down "$@"
+
 # Run the tests: unit tests, then the infra tests against a separate stack
 [group('test')]
 test *args:
     uv run tox -e unit,infra "$@"
 
-# Lint: ruff, mypy, the lock, the Compose file
+# Lint: ruff, mypy, the lock, the Compose files and the Swarm stack file
 [group('test')]
 lint:
     uv run tox -e lint
