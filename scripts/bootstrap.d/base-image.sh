@@ -1,15 +1,24 @@
 # shellcheck shell=bash disable=SC2034 # sourced: the files that source it use what it sets
 # scripts/bootstrap.d/base-image.sh: the base image every Dockerfile starts
-# FROM. Sourced by scripts/bootstrap, after lib/common.sh and
-# lib/apt-sources.sh.
+# FROM. Sourced by scripts/bootstrap (and scripts/lock-debian, scripts/repro),
+# after lib/common.sh and lib/apt-sources.sh.
 #
-# Present: kept. Missing: pulled when a registry answers; otherwise built
-# with debootstrap --variant=minbase from the host's Debian mirror, made to
-# look like the registry's slim image, and docker-imported.
+# Present: kept, unless this bootstrap built it from another lock (then it
+# is built again). Missing: pulled when a registry answers; otherwise built
+# reproducibly (docs/dev/reproducibility.md): mmdebstrap --variant=minbase
+# from the host's Debian mirror with exactly the versions of
+# images/base/packages.lock, made to look like the registry's slim image,
+# and docker-loaded with a fixed creation time (docker import would stamp
+# the time of the import, a new image id every time).
 
-BASE_IMAGE=$DEFAULT_BASE_IMAGE
+BASE_IMAGE=${BASE_IMAGE:-$DEFAULT_BASE_IMAGE}
 BASE_SUITE=trixie
 PULL_TIMEOUT=${STACK_PULL_TIMEOUT:-60} # seconds for docker pull of the base
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BASE_LOCK=$REPO_ROOT/images/base/packages.lock
+BASE_LOCK_NAME=images/base/packages.lock
+# The label that marks a base this script built, with the hash of its lock.
+BASE_LOCK_LABEL=stack.base.debian-lock.sha256
 
 base_present() { docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; }
 
@@ -104,7 +113,10 @@ write_image_sources() {
   } >"$root/etc/apt/sources.list.d/debian.sources"
 }
 
-# Remove what ties the tree to this host or this moment.
+# Remove what ties the tree to this host or this moment. mmdebstrap, given
+# SOURCE_DATE_EPOCH, already removed its logs and ldconfig's cache; apt's
+# eipp log goes too, so that no image layer has to delete it (a deletion is a
+# whiteout, which carries the time of the build).
 scrub_rootfs() {
   local root=$1
   : >"$root/etc/machine-id"
@@ -113,51 +125,149 @@ scrub_rootfs() {
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
   mkdir -p "$root/var/lib/apt/lists/partial"
   rm -f "$root"/var/log/dpkg.log "$root"/var/log/bootstrap.log "$root"/var/log/alternatives.log \
-    "$root"/var/log/apt/history.log "$root"/var/log/apt/term.log "$root"/var/cache/ldconfig/aux-cache
-  rm -rf "$root"/run/mount "$root"/debootstrap
+    "$root"/var/log/apt/history.log "$root"/var/log/apt/term.log "$root"/var/log/apt/eipp.log.xz \
+    "$root"/var/cache/ldconfig/aux-cache
+  rm -rf "$root"/run/mount
 }
 
-# debootstrap --variant=minbase from the host's mirror, made to look like the
-# registry's slim image, imported with the registry image's CMD and PATH.
+lock_hash() { sha256sum "$BASE_LOCK" | cut -d' ' -f1; }
+
+# apt preferences that make apt choose each locked version.
+write_lock_pins() {
+  local out=$1 line
+  : >"$out"
+  while IFS= read -r line; do
+    case "$line" in '' | '#'*) continue ;; esac
+    printf 'Package: %s\nPin: version %s\nPin-Priority: 1001\n\n' "${line%%=*}" "${line#*=}" >>"$out"
+  done <"$BASE_LOCK"
+}
+
+# mmdebstrap's customize hook: inside the new tree, before apt's lists go,
+# check that it holds exactly the locked versions and that the mirror served
+# them (images/build-tools/apt-install-locked --verify). The verdict goes to
+# a file for build_base to show.
+write_verify_hook() {
+  local hook=$1 verdict=$2
+  cat >"$hook" <<EOF
+#!/bin/sh
+set -u
+cp "$REPO_ROOT/images/build-tools/apt-install-locked" "\$1/tmp/apt-install-locked"
+cp "$BASE_LOCK" "\$1/tmp/packages.lock"
+chroot "\$1" /tmp/apt-install-locked --verify /tmp/packages.lock $BASE_LOCK_NAME >"$verdict" 2>&1
+rc=\$?
+rm -f "\$1/tmp/apt-install-locked" "\$1/tmp/packages.lock" "\$1/etc/apt/preferences.d/stack-lock.pref"
+exit \$rc
+EOF
+  chmod 0755 "$hook"
+}
+
+# The tree as one layer tar, the same bytes for the same files: sorted names,
+# numeric owners, times clamped to SOURCE_DATE_EPOCH, no atime or ctime (the
+# options mmdebstrap itself uses for its tarballs).
+tar_rootfs() {
+  local root=$1 epoch=$2 out=$3
+  tar -C "$root" --sort=name --mtime="@$epoch" --clamp-mtime --numeric-owner --one-file-system \
+    --format=pax --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
+    --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -cf "$out" .
+}
+
+# docker load of an archive whose image config is written here: the image id
+# (the config's digest) is then the same for the same layer and epoch.
+load_image() {
+  local layer=$1 epoch=$2 tag=$3 dir diff_id created arch
+  dir=$(dirname "$layer")
+  diff_id=sha256:$(sha256sum "$layer" | cut -d' ' -f1)
+  created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
+  arch=$(dpkg --print-architecture)
+  printf '{"architecture":"%s","os":"linux","created":"%s","config":{"Env":["PATH=%s"],"Cmd":["bash"],"Labels":{"%s":"%s"}},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created":"%s","created_by":"mmdebstrap --variant=minbase %s (%s, scripts/bootstrap)"}]}' \
+    "$arch" "$created" /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    "$BASE_LOCK_LABEL" "$(lock_hash)" "$diff_id" "$created" "$BASE_SUITE" "$BASE_LOCK_NAME" >"$dir/config.json"
+  printf '[{"Config":"config.json","RepoTags":["%s"],"Layers":["%s"]}]' "$tag" "$(basename "$layer")" >"$dir/manifest.json"
+  tar -C "$dir" -cf - manifest.json config.json "$(basename "$layer")" | run docker load
+}
+
+# mmdebstrap --variant=minbase from the host's mirror with the locked versions
+# (with BASE_UNLOCKED=1: the mirror's current ones, and their list written to
+# $WORKDIR/base-packages, for scripts/lock-debian), made to look like the
+# registry's slim image, loaded as $1 (default $BASE_IMAGE).
 build_base() {
-  host_is_debian || fail "$BASE_IMAGE is missing and cannot be pulled" "Build or load it by hand (debootstrap is Debian-only), then rerun"
-  is_root || fail "$BASE_IMAGE is missing and cannot be pulled" "Rerun as root to build it with debootstrap: 'sudo scripts/bootstrap --install'"
-  ensure_host_packages debootstrap
+  local tag=${1:-$BASE_IMAGE}
+  host_is_debian || fail "$tag is missing and cannot be pulled" "Build or load it by hand (mmdebstrap is Debian's), then rerun"
+  is_root || fail "$tag is missing and cannot be pulled" "Rerun as root to build it with mmdebstrap: 'sudo scripts/bootstrap --install'"
+  ensure_host_packages mmdebstrap
   detect_host_mirrors
   make_scratch
-  local root="$WORKDIR/rootfs"
-  # Own mount namespace: the /proc and /sys that debootstrap mounts in the
-  # target vanish with it, even if it dies half-way.
-  run unshare --mount --propagation private debootstrap --variant=minbase "$BASE_SUITE" "$root" "$HOST_MIRROR" \
-    || fail "debootstrap $BASE_SUITE from $HOST_MIRROR failed" "See $BOOTSTRAP_LOG (last lines below), fix the cause, rerun" "$BOOTSTRAP_LOG"
+  local root="$WORKDIR/rootfs" epoch signed="" verdict="$WORKDIR/lock-verdict" hooks=() sources=()
+  epoch=$("$REPO_ROOT/scripts/source-date-epoch" base)
+  [ -r "$KEYRING" ] && signed="[signed-by=$KEYRING] "
+  sources=("deb ${signed}$HOST_MIRROR $BASE_SUITE main" "deb ${signed}$HOST_MIRROR $BASE_SUITE-updates main")
+  [ -z "$HOST_SECURITY_MIRROR" ] || sources+=("deb ${signed}$HOST_SECURITY_MIRROR $BASE_SUITE-security main")
+  if [ "${BASE_UNLOCKED:-0}" != 1 ]; then
+    [ -s "$BASE_LOCK" ] || fail "$BASE_LOCK_NAME is missing" "Run 'just lock-debian' to write it, and commit it"
+    write_lock_pins "$WORKDIR/lock.pref"
+    write_verify_hook "$WORKDIR/verify-hook" "$verdict"
+    hooks=(--setup-hook="mkdir -p \"\$1/etc/apt/preferences.d\" && cp $WORKDIR/lock.pref \"\$1/etc/apt/preferences.d/stack-lock.pref\""
+      --customize-hook="$WORKDIR/verify-hook")
+  fi
+  rm -rf "$root"
+  mkdir -p "$root"
+  # Unpacked slim from the start (the path-excludes of slimify's dpkg
+  # configuration), without translations.
+  if ! SOURCE_DATE_EPOCH=$epoch run mmdebstrap --mode=root --variant=minbase --format=directory \
+      --aptopt='Acquire::Languages "none"' \
+      --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+      --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+      "${hooks[@]}" "$BASE_SUITE" "$root" "${sources[@]}"; then
+    if [ -s "$verdict" ]; then
+      fail "the base's Debian packages are not the locked ones" "$(cat "$verdict")"
+    fi
+    fail "mmdebstrap $BASE_SUITE from $HOST_MIRROR failed" "See $BOOTSTRAP_LOG (last lines below), fix the cause, rerun" "$BOOTSTRAP_LOG"
+  fi
+  rm -f "$root/etc/dpkg/dpkg.cfg.d/99mmdebstrap" "$root/etc/apt/apt.conf.d/99mmdebstrap"
   write_image_apt_config "$root"
   slimify "$root"
   write_image_sources "$root"
   scrub_rootfs "$root"
-  tar -C "$root" --numeric-owner --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -cf - . \
-    | run docker import \
-      --change 'CMD ["bash"]' \
-      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      --message "debootstrap --variant=minbase $BASE_SUITE (scripts/bootstrap)" \
-      - "$BASE_IMAGE"
+  if [ "${BASE_UNLOCKED:-0}" = 1 ]; then
+    dpkg-query --admindir="$root/var/lib/dpkg" --show --showformat='${Package}=${Version}\n' | sort >"$WORKDIR/base-packages"
+  fi
+  tar_rootfs "$root" "$epoch" "$WORKDIR/layer.tar"
   rm -rf "$root"
-  CHANGED+=("built $BASE_IMAGE with debootstrap")
+  load_image "$WORKDIR/layer.tar" "$epoch" "$tag"
+  rm -f "$WORKDIR/layer.tar" "$WORKDIR/config.json" "$WORKDIR/manifest.json"
+  CHANGED+=("built $tag with mmdebstrap")
+}
+
+# A present base that this bootstrap built (it carries the lock label, or it
+# is an older bootstrap's debootstrap import) from another lock.
+base_outdated() {
+  local label history
+  label=$(docker image inspect -f "{{index .Config.Labels \"$BASE_LOCK_LABEL\"}}" "$BASE_IMAGE" 2>/dev/null || true)
+  if [ -n "$label" ] && [ "$label" != "<no value>" ]; then
+    [ "$label" != "$(lock_hash)" ]
+    return
+  fi
+  history=$(docker image history --no-trunc --format '{{.Comment}}' "$BASE_IMAGE" 2>/dev/null || true)
+  [[ "$history" == *"(scripts/bootstrap)"* ]]
 }
 
 step_base_image() {
   local how="present"
-  if ! base_present; then
+  if base_present && base_outdated; then
+    build_base
+    how="rebuilt with mmdebstrap from $BASE_LOCK_NAME"
+  elif ! base_present; then
     # A host that reaches a registry gets the real image.
     if run timeout "$PULL_TIMEOUT" docker pull -q "$BASE_IMAGE"; then
       how="pulled"
       CHANGED+=("pulled $BASE_IMAGE")
     else
       build_base
-      how="built with debootstrap"
+      how="built with mmdebstrap from $BASE_LOCK_NAME"
     fi
   fi
   local size
   size=$(docker image inspect -f '{{.Size}}' "$BASE_IMAGE")
   STEP_NOTE="$BASE_IMAGE $how ($(( size / 1000000 )) MB)"
 }
-
