@@ -24,6 +24,7 @@ up *args: _env
     #!/usr/bin/env bash
     set -euo pipefail
     echo "==> building images and starting the stack (waits for every healthcheck)"
+    eval "$(scripts/build-env)"
     python3 scripts/up_progress.py up --build --wait "$@"
     just _urls
 
@@ -70,7 +71,7 @@ restart *service:
 # Build (or rebuild) the images without starting anything
 [group('stack')]
 build *args: _env
-    docker compose build "$@"
+    eval "$(scripts/build-env)" && docker compose build "$@"
 
 # Open a shell in a running service: `just shell celery_worker`
 [group('stack')]
@@ -140,6 +141,21 @@ test *args:
 lint:
     uv run tox -e lint
 
+# Build every image twice from scratch (the base too, as root) and check that the ids are the same; name the files that differ
+[group('test')]
+verify-reproducible *args:
+    uv run python scripts/verify_reproducible.py "$@"
+
+# Write the Debian locks again from the mirror's current versions and print which moved (`--images-only` keeps the base's)
+[group('setup')]
+lock-debian *args:
+    scripts/lock-debian "$@"
+
+# For each running container of the stack: does it run the image this checkout would build (commit, locks, base)?
+[group('stack')]
+provenance:
+    @scripts/provenance
+
 # Benchmark builds, start-up, /health, tasks and unit tests on a stack of its own; report in .bench/ (`--quick`, `--runs N`)
 [group('test')]
 bench *args:
@@ -163,6 +179,7 @@ _watch *services:
     #!/usr/bin/env bash
     set -euo pipefail
     just up
+    eval "$(scripts/build-env)"
     echo "==> watching (docker compose watch; Ctrl-C stops watching, the stack keeps running):"
     echo "    backend/src, worker/src, db/src -> synced into /app/dev-src; the API and the worker reload (a .py file)"
     echo "    db/src/stack_db/migrations/versions -> synced, then applied (db-init in the backend container)"

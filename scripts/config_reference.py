@@ -75,6 +75,18 @@ COMPOSE_ONLY = {
     "listens; only with `just debug` (`compose.debug.yaml`).",
     "DEBUG_WORKER_HOST_PORT": "Host port, on 127.0.0.1, where the worker's debugger (debugpy) "
     "listens; only with `just debug` (`compose.debug.yaml`).",
+    "SOURCE_DATE_EPOCH": "The time, in seconds since 1970, that every file the image builds "
+    "write gets, and the images' creation time (a build argument): `just up`, `just build` "
+    "and `just dev` set it to the commit time of the images' recipes (`scripts/build-env`); "
+    "unset, 0. See [reproducibility](reproducibility.md).",
+    "STACK_REVISION": "The images' label `org.opencontainers.image.revision`: the commit they "
+    "are built from, set by `just` (`scripts/build-env`); `just provenance` compares it.",
+    "STACK_BASE_IMAGE_ID": "The images' label `stack.base.id`: the id of `BASE_IMAGE`, set by "
+    "`just` (`scripts/build-env`).",
+    "STACK_DEBIAN_LOCK_SHA256": "The images' label `stack.debian-lock.sha256`: the hash of the "
+    "Debian locks, set by `just` (`scripts/build-env`).",
+    "STACK_UV_LOCK_SHA256": "The images' label `stack.uv-lock.sha256`: the hash of `uv.lock`, "
+    "set by `just` (`scripts/build-env`).",
     "POSTGRES_PASSWORD_SECRET_FILE": "Host file with the Postgres password, only with "
     "`compose.secrets.yaml`.",
     "REDIS_PASSWORD_SECRET_FILE": "Host file with the Redis password, only with "
@@ -82,8 +94,14 @@ COMPOSE_ONLY = {
 }
 
 # Compose-only variables .env.example leaves out: they belong to an optional Compose
-# file, name the env file itself, or choose which images to build.
+# file, name the env file itself, choose which images to build, or describe the
+# checkout the images are built from (scripts/build-env sets those).
 LEFT_OUT_OF_ENV_EXAMPLE = {
+    "SOURCE_DATE_EPOCH",
+    "STACK_REVISION",
+    "STACK_BASE_IMAGE_ID",
+    "STACK_DEBIAN_LOCK_SHA256",
+    "STACK_UV_LOCK_SHA256",
     "POSTGRES_HOST_PORT",
     "REDIS_HOST_PORT",
     "DEBUG_API_HOST_PORT",

@@ -20,6 +20,8 @@ CACHE_ID_PREFIX = "stack-bench-"
 # What .dockerignore lets into the app image's context.
 APP_CONTEXT = [
     "uv.lock",
+    "backend/packages.lock",
+    "backend/packages-build.lock",
     "pyproject.toml",
     ".dockerignore",
     "backend/Dockerfile",
@@ -29,11 +31,14 @@ APP_CONTEXT = [
 
 
 def build_command(image: str, context: Path, dockerfile: Path, *extra: str) -> list[str]:
-    """`docker build` as Compose runs it for this image. Timed bare: python-on-
-    whales' build would also inspect the builder and the image."""
+    """`docker build` as Compose runs it for this image (with the named context
+    `build-tools` its Dockerfile mounts). Timed bare: python-on-whales' build
+    would also inspect the builder and the image."""
     return [
         "docker", "build", "--quiet", "--tag", image, "--file", str(dockerfile),
-        "--secret", f"id=ca,src={ca_bundle()}", *extra, str(context),
+        "--secret", f"id=ca,src={ca_bundle()}",
+        "--build-context", f"build-tools={ROOT / 'images' / 'build-tools'}",
+        *extra, str(context),
     ]  # fmt: skip
 
 
