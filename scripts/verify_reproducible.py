@@ -161,6 +161,19 @@ def compare(first: str, second: str, what: str) -> bool:
     return False
 
 
+def note_shared_base(fresh: str) -> None:
+    """Whether $BASE_IMAGE, the base the stack builds on, is the one this
+    commit's bootstrap makes (on a host that pulled it, it is Debian's)."""
+    shared = os.environ.get("BASE_IMAGE", "debian:trixie-slim")
+    try:
+        same = image_id(shared) == image_id(fresh)
+    except CommandFailed:
+        log(f"    {shared} (the stack's base) is not present")
+        return
+    verdict = "the same image" if same else "another image (pulled, or from another lock or commit)"
+    log(f"    {shared} (the stack's base) is {verdict}")
+
+
 def check_source_edit(inputs: Path, environment: dict[str, str], before: str) -> bool:
     """A source edit changes the app image's id, and only its last layer."""
     with (inputs / SOURCE_EDIT).open("a") as source:
@@ -238,6 +251,11 @@ def main() -> int:
     remove_own(own, [])
     try:
         with tempfile.TemporaryDirectory(prefix="verify-reproducible-") as folder:
+            # Both copies first: the same inputs, even if the work tree changes meanwhile.
+            copies = [
+                copy_inputs(Path(folder) / tag, nonce)
+                for tag, nonce in zip(tags, nonces, strict=True)
+            ]
             if options.skip_base or not base_buildable():
                 base = os.environ.get("BASE_IMAGE", "debian:trixie-slim")
                 bases = [base, base]
@@ -250,20 +268,21 @@ def main() -> int:
                     log(f"base: mmdebstrap, as {base}")
                     log(f"    built in {build_base(base):.1f} s")
                 results.append(compare(*bases, "base image"))
-            # Both copies first: the same inputs, even if the work tree changes meanwhile.
-            copies = [
-                (inputs, build_environment(base, tag, inputs))
-                for tag, base, nonce in zip(tags, bases, nonces, strict=True)
-                for inputs in [copy_inputs(Path(folder) / tag, nonce)]
+                note_shared_base(bases[0])
+            environments = [
+                build_environment(base, tag, inputs)
+                for tag, base, inputs in zip(tags, bases, copies, strict=True)
             ]
-            for (inputs, environment), tag, base in zip(copies, tags, bases, strict=True):
+            for inputs, environment, tag, base in zip(
+                copies, environments, tags, bases, strict=True
+            ):
                 log(f"images: docker compose build --no-cache, tag {tag}, FROM {base}")
                 seconds = compose_build(inputs, environment, "--no-cache", *SERVICES)
                 log(f"    built in {seconds:.1f} s")
             for image in IMAGES:
                 results.append(compare(*(f"{image}:{tag}" for tag in tags), image))
-            results.append(check_source_edit(*copies[1], f"stack-app:{tags[0]}"))
-            results.append(check_missing_version(copies[0][0], bases[0]))
+            results.append(check_source_edit(copies[1], environments[1], f"stack-app:{tags[0]}"))
+            results.append(check_missing_version(copies[0], bases[0]))
     finally:
         if not options.keep:
             remove_own(own, nonces)
