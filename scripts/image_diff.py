@@ -143,6 +143,24 @@ def describe(first: str, second: str, *, max_files: int = 40) -> list[str]:
     return lines
 
 
+# The instructions that add a layer (BuildKit's WORKDIR does too); the others
+# change only the config. The base's own step has no Dockerfile instruction.
+LAYER_STEPS = ("RUN ", "COPY ", "ADD ", "WORKDIR ")
+
+
+def layer_steps(image: str) -> list[str]:
+    """What made each layer of the image, bottom first (from `docker history`)."""
+    rows = docker_cli("image", "history", "--no-trunc", "--format", "{{json .}}", image)
+    steps = []
+    for row in reversed(rows.splitlines()):
+        entry = json.loads(row)
+        made_by = entry.get("CreatedBy", "")
+        is_base = entry.get("Comment", "") != "buildkit.dockerfile.v0"
+        if is_base or made_by.startswith(LAYER_STEPS):
+            steps.append(made_by)
+    return steps
+
+
 def layer_digests(image: str) -> list[str]:
     """The image's layers (diff ids), bottom first."""
     found = docker_cli("image", "inspect", "--format", "{{json .RootFS.Layers}}", image)
