@@ -60,7 +60,7 @@ EOF
 }
 
 # The slim variant: dpkg never unpacks docs, man pages and locales, and what
-# debootstrap already unpacked of them is removed.
+# the bootstrap tool already unpacked of them is removed.
 slimify() {
   local root=$1
   cat >"$root/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
@@ -229,9 +229,12 @@ build_base() {
   slimify "$root"
   write_image_sources "$root"
   scrub_rootfs "$root"
-  if [ "${BASE_UNLOCKED:-0}" = 1 ]; then
-    dpkg-query --admindir="$root/var/lib/dpkg" --show --showformat='${Package}=${Version}\n' | sort >"$WORKDIR/base-packages"
-  fi
+  # The mark of our base: image builds on it hold to their locks strictly
+  # (images/build-tools/apt-install-locked), and it says what the base holds.
+  mkdir -p "$root/usr/share/stack"
+  dpkg-query --admindir="$root/var/lib/dpkg" --show --showformat='${Package}=${Version}\n' \
+    | sort >"$root/usr/share/stack/base-packages.lock"
+  if [ "${BASE_UNLOCKED:-0}" = 1 ]; then cp "$root/usr/share/stack/base-packages.lock" "$WORKDIR/base-packages"; fi
   tar_rootfs "$root" "$epoch" "$WORKDIR/layer.tar"
   rm -rf "$root"
   load_image "$WORKDIR/layer.tar" "$epoch" "$tag"
