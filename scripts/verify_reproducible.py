@@ -228,7 +228,7 @@ def remove_own(tags: list[str], nonces: list[str]) -> None:
         with suppress(CommandFailed):
             docker_cli("image", "rm", "--force", tag)
     with suppress(CommandFailed):
-        for line in docker_cli("buildx", "du", "--verbose", "--format", "json").splitlines():
+        for line in docker_cli("buildx", "du", "--format", "json").splitlines():
             with suppress(ValueError):
                 entry = json.loads(line)
                 description = entry.get("Description", "")
