@@ -87,6 +87,12 @@ def config_differences(first: object, second: object, where: str = "config") -> 
             if key != "rootfs"
             for line in config_differences(first.get(key), second.get(key), f"{where}.{key}")
         ]
+    if isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
+        return [
+            line
+            for number, (one, other) in enumerate(zip(first, second, strict=True))
+            for line in config_differences(one, other, f"{where}[{number}]")
+        ]
     return [f"{where}: {json.dumps(first)[:300]} vs {json.dumps(second)[:300]}"]
 
 
