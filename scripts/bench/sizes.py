@@ -16,7 +16,9 @@ from bench.project import HERE, IMAGES, image, log
 
 def measure(stack: ComposeStack) -> dict[str, Any]:
     log("sizes: building the stack's images from the work tree, and the app image's floor")
-    stack.compose.build(quiet=True)
+    # Not quiet: a quiet build through bake cannot be granted read access to the
+    # CA bundle (the `ca` build secret) and fails.
+    stack.compose.build()
     base = os.environ.get("BASE_IMAGE", "debian:trixie-slim")
     stages = {stage: image(f"stack-bench-floor-{stage}", stack) for stage in ("python", "build")}
     for stage, name in stages.items():
