@@ -87,6 +87,9 @@ COMPOSE_ONLY = {
     "Debian locks, set by `just` (`scripts/build-env`).",
     "STACK_UV_LOCK_SHA256": "The images' label `stack.uv-lock.sha256`: the hash of `uv.lock`, "
     "set by `just` (`scripts/build-env`).",
+    "REDIS_MAXMEMORY": "Memory Redis may hold (`128mb`, `1gb`, ...), below its container's "
+    "256 MiB limit. Past it Redis refuses writes (`noeviction`) and the API answers 503 to a "
+    "new task; see [resource limits](running.md#read-only-containers-and-resource-limits).",
     "POSTGRES_PASSWORD_SECRET_FILE": "Host file with the Postgres password, only with "
     "`compose.secrets.yaml`.",
     "REDIS_PASSWORD_SECRET_FILE": "Host file with the Redis password, only with "

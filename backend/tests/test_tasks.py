@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 
 if TYPE_CHECKING:
     from .conftest import FakeInfra
@@ -45,6 +46,18 @@ def test_broker_outage_is_503_with_the_reason(
     response = client.post("/tasks/ping")
     assert response.status_code == 503
     assert "broker (Redis) is unavailable" in response.json()["detail"]
+
+
+def test_a_full_redis_is_503_saying_it_is_full(client: TestClient, infra: FakeInfra) -> None:
+    infra.publisher.send_task.side_effect = ResponseError(
+        "Command # 1 (SADD _kombu.binding.celery celery) of pipeline caused error: "
+        "command not allowed when used memory > 'maxmemory'."
+    )
+    response = client.post("/tasks/ping")
+    assert response.status_code == 503
+    detail = response.json()["detail"]
+    assert "broker (Redis) is full" in detail
+    assert "REDIS_MAXMEMORY" in detail
 
 
 def test_a_runtime_error_that_is_not_an_outage_is_not_reported_as_one(

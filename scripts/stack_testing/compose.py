@@ -208,10 +208,10 @@ class ComposeStack:
 
     def run_python(self, service: str, script: Path, *args: str) -> str:
         """A Python file of this repository run in the service's (first)
-        container: copied into its /tmp, then run with the container's Python."""
-        target = f"/tmp/{script.name}"  # noqa: S108 (in the container, not here)
-        self.docker.copy(script, (self.containers(service)[0], target))
-        return self.exec(service, "python", target, *args)
+        container with the container's Python. Its source goes on the command
+        line: the container's root filesystem is read-only, and `docker cp`
+        cannot write into its tmpfs."""
+        return self.exec(service, "python", "-c", script.read_text(), *args)
 
     def run(self, service: str, *command: str, env: dict[str, str]) -> Outcome:
         """A one-off container of `service` with changed variables and no

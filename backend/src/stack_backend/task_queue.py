@@ -20,13 +20,22 @@ from starlette.concurrency import run_in_threadpool
 # What publishing or reading a task raises when Redis is unreachable: kombu's
 # error from the broker and redis-py's from the result store.
 _CONNECTION_ERRORS = (OperationalError, RedisError)
+# How Redis refuses a write at `maxmemory` with the `noeviction` policy (redis-py
+# drops the leading "OOM" when the command was part of a pipeline, as kombu's are).
+_REDIS_FULL = "command not allowed when used memory > 'maxmemory'"
 
 
 class BrokerUnavailable(Exception):
     """Redis (the broker or the result store) cannot be reached."""
 
     def __init__(self, part: str, cause: BaseException) -> None:
-        super().__init__(f"the {part} (Redis) is unavailable: {cause}")
+        if _REDIS_FULL in str(cause):
+            super().__init__(
+                f"the {part} (Redis) is full: it refuses new writes at its memory limit "
+                "(REDIS_MAXMEMORY) until queued tasks are taken and results expire; retry later"
+            )
+        else:
+            super().__init__(f"the {part} (Redis) is unavailable: {cause}")
 
 
 @contextmanager
