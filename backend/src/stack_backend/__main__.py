@@ -21,6 +21,7 @@ def main() -> None:
     settings = load_or_exit(PROGRAM, ApiSettings)
     database = load_or_exit(PROGRAM, DatabaseSettings)
     log_setup.configure(settings.log_level, settings.log_format)
+    announce_access(settings)
     config = uvicorn.Config(
         create_app(settings, database),
         host=settings.api_host,
@@ -40,6 +41,19 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     uvicorn.Server(config).run()
+
+
+def announce_access(settings: ApiSettings) -> None:
+    """Say at start-up who may use the API, so an open API is never a surprise."""
+    log = logging.getLogger(PROGRAM)
+    if settings.api_token is None:
+        log.warning(
+            "API_TOKEN is not set: /tasks/*, /mcp/ and /health's details are open to anyone "
+            "who can reach the API (published on %s only; set API_TOKEN to require a token)",
+            settings.api_publish_address,
+        )
+    else:
+        log.info("/tasks/* and /mcp/ require the bearer token API_TOKEN; /health/live is open")
 
 
 def skip_liveness_probes(record: logging.LogRecord) -> bool:

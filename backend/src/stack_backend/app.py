@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastmcp.utilities.lifespan import combine_lifespans
 from stack_db.database_settings import DatabaseSettings
 
+from stack_backend.auth import require_token
 from stack_backend.body_limit import BodySizeLimit
 from stack_backend.clients import Clients, build_clients
 from stack_backend.errors import broker_unavailable, request_validation_error
@@ -54,7 +55,8 @@ def create_app(
     # into the tasks it queues (stack_worker.contract).
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.include_router(health.router)
-    app.include_router(tasks.router)
+    # Every task route needs the token (when one is set); /health decides per caller.
+    app.include_router(tasks.router, dependencies=[Depends(require_token)])
     app.include_router(metrics_router)
     app.mount("/mcp", mcp_app)
     return app

@@ -13,6 +13,7 @@ from pydantic import Field
 from stack_worker.contract import PING_TASK
 from starlette.concurrency import run_in_threadpool
 
+from stack_backend.auth import ApiTokenVerifier
 from stack_backend.clients import Clients
 from stack_backend.health_report import check_health
 from stack_backend.task_queue import BrokerUnavailable, send
@@ -36,7 +37,10 @@ def _run_ping(clients: Clients, timeout: float) -> dict[str, Any]:
 
 
 def build_mcp(clients: Clients) -> FastMCP:
-    mcp = FastMCP("stack")
+    """The MCP server; with API_TOKEN set, every request needs it as a bearer token
+    (FastMCP's token verifier: 401 without it)."""
+    token = clients.settings.api_token
+    mcp = FastMCP("stack", auth=ApiTokenVerifier(token) if token else None)
 
     @mcp.tool
     async def health() -> dict[str, Any]:

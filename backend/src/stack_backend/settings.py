@@ -3,9 +3,15 @@ database settings are stack_db's own class."""
 
 from __future__ import annotations
 
-from pydantic import Field
-from stack_db.base_settings import LogFormat, LogLevel
+from ipaddress import ip_address
+from typing import Self
+
+from pydantic import Field, IPvAnyAddress, SecretStr, model_validator
+from stack_db.base_settings import AppEnv, LogFormat, LogLevel
 from stack_worker.contract import BrokerSettings
+
+# Shorter tokens are refused: a bearer token is the API's only credential.
+MIN_TOKEN_LENGTH = 24
 
 
 class ApiSettings(BrokerSettings):
@@ -57,3 +63,40 @@ class ApiSettings(BrokerSettings):
         description="Seconds the MCP tool `ping_worker` waits for the worker's answer, unless "
         "the call gives `timeout_seconds`.",
     )
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token `/tasks/*` and `/mcp/` require, and without which `/health` "
+        f"tells only `status` (at least {MIN_TOKEN_LENGTH} characters; or the secret file "
+        "`api_token`). Required when `APP_ENV=production` or `API_PUBLISH_ADDRESS` is not a "
+        "loopback address; unset, the API is open and says so at start-up.",
+    )
+    api_publish_address: IPvAnyAddress = Field(
+        default=ip_address("127.0.0.1"),
+        description="Host address Compose publishes the API on. Beyond loopback (`0.0.0.0`, a "
+        "LAN address), the API refuses to start without `API_TOKEN`.",
+    )
+
+    @property
+    def why_a_token_is_required(self) -> str | None:
+        """Why the API must not be open, or None when it may be."""
+        if self.app_env is AppEnv.PRODUCTION:
+            return "APP_ENV is production"
+        if not self.api_publish_address.is_loopback:
+            return f"API_PUBLISH_ADDRESS is {self.api_publish_address}, beyond loopback"
+        return None
+
+    @model_validator(mode="after")
+    def _a_token_where_one_is_required(self) -> Self:
+        if self.api_token is None:
+            if reason := self.why_a_token_is_required:
+                raise ValueError(
+                    f"API_TOKEN is not set but {reason}: set API_TOKEN (or the secret file "
+                    "api_token) to a long random value, for example the output of "
+                    "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+                )
+        elif len(self.api_token.get_secret_value()) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"API_TOKEN is shorter than {MIN_TOKEN_LENGTH} characters: use a long random "
+                "value, for example `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        return self
