@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from unittest.mock import MagicMock
@@ -10,6 +10,7 @@ from unittest.mock import MagicMock
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 from stack_backend.app import create_app
 from stack_backend.clients import Clients
 from stack_backend.database_probe import DatabaseStatus
@@ -110,3 +111,26 @@ def app(api_settings: ApiSettings, clients: Clients) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def post_mcp_initialize() -> Callable[..., Response]:
+    """POST an MCP `initialize` request to /mcp/ with a test client and extra headers."""
+
+    def post(client: TestClient, **headers: str) -> Response:
+        return client.post(
+            "/mcp/",
+            json={
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {},
+                    "clientInfo": {"name": "test", "version": "1"},
+                },
+            },
+            headers={"accept": "application/json, text/event-stream", **headers},
+        )
+
+    return post

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from unittest.mock import MagicMock
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from stack_backend import __main__ as entry
 from stack_backend.app import create_app
 from stack_backend.clients import build_clients
@@ -25,21 +27,10 @@ def test_app_starts_serves_docs_and_closes_its_clients(
     assert infra.closed
 
 
-def test_mcp_is_mounted_at_mcp_slash(client: TestClient) -> None:
-    response = client.post(
-        "/mcp/",
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "test", "version": "1"},
-            },
-        },
-        headers={"accept": "application/json, text/event-stream"},
-    )
+def test_mcp_is_mounted_at_mcp_slash(
+    client: TestClient, post_mcp_initialize: Callable[..., Response]
+) -> None:
+    response = post_mcp_initialize(client)
     assert response.status_code == 200
     assert '"serverInfo"' in response.text
 

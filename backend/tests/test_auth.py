@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from unittest.mock import MagicMock
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from stack_backend.__main__ import announce_access
 from stack_backend.app import create_app
 from stack_backend.clients import Clients
@@ -17,17 +18,6 @@ from stack_backend.settings import ApiSettings
 from stack_db.base_settings import ConfigurationError, load_settings
 
 TOKEN = "a-test-token-long-enough-for-the-api"
-MCP_INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "test", "version": "1"},
-    },
-}
-MCP_HEADERS = {"accept": "application/json, text/event-stream"}
 
 
 @pytest.fixture
@@ -75,9 +65,13 @@ def test_reading_a_task_needs_the_token_too(guarded: TestClient) -> None:
 
 @pytest.mark.parametrize(("caller", "headers", "expected"), CALLERS)
 def test_mcp_needs_the_token(
-    guarded: TestClient, caller: str, headers: dict[str, str], expected: int
+    guarded: TestClient,
+    post_mcp_initialize: Callable[..., Response],
+    caller: str,
+    headers: dict[str, str],
+    expected: int,
 ) -> None:
-    response = guarded.post("/mcp/", json=MCP_INITIALIZE, headers={**MCP_HEADERS, **headers})
+    response = post_mcp_initialize(guarded, **headers)
     assert response.status_code == (200 if expected == 202 else 401), (caller, response.text)
     if response.status_code == 200:
         assert '"serverInfo"' in response.text
