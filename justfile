@@ -161,12 +161,23 @@ provenance:
 bench *args:
     uv run python scripts/bench/bench.py "$@"
 
-# Create .env from .env.example when it is missing, and record in it the host's CA bundle
-# for image builds (BUILD_CA_BUNDLE), so that plain `docker compose` builds get it too
+# Create .env from .env.example when it is missing (or add the variables .env.example has
+# gained since), and record in it the host's CA bundle for image builds (BUILD_CA_BUNDLE),
+# so that plain `docker compose` builds get it too
 _env:
     #!/usr/bin/env bash
     set -euo pipefail
     if [[ ! -f .env ]]; then cp .env.example .env; echo "==> created .env from .env.example (local defaults)"; fi
+    added=()
+    while IFS= read -r line; do
+        name="${line%%=*}"
+        if ! grep -qE "^[[:space:]]*(#[[:space:]]*)?(export[[:space:]]+)?${name}=" .env; then added+=("$line"); fi
+    done < <(grep -E '^[A-Z][A-Z0-9_]*=' .env.example)
+    if ((${#added[@]})); then
+        if [[ -s .env && -n "$(tail -c1 .env)" ]]; then echo >> .env; fi
+        printf '%s\n' "# Added by just from .env.example (local defaults; see .env.example)" "${added[@]}" >> .env
+        echo "==> added to .env what .env.example has gained: ${added[*]%%=*}"
+    fi
     if grep -qE '^[[:space:]]*(export[[:space:]]+)?BUILD_CA_BUNDLE=' .env; then exit 0; fi
     bundle="$(scripts/ca-bundle)"
     if [[ "$bundle" == /dev/null ]]; then exit 0; fi

@@ -87,6 +87,19 @@ COMPOSE_ONLY = {
     "Debian locks, set by `just` (`scripts/build-env`).",
     "STACK_UV_LOCK_SHA256": "The images' label `stack.uv-lock.sha256`: the hash of `uv.lock`, "
     "set by `just` (`scripts/build-env`).",
+    "POSTGRES_APP_USER": "The application role, which the API and the worker log in as (Compose "
+    "hands it to them as `POSTGRES_USER`): it reads and writes the rows of the owner's tables "
+    "and cannot create, alter or drop any. `db` creates it only when it initialises an empty "
+    "volume.",
+    "POSTGRES_APP_PASSWORD": "Password of the application role (handed to the API and the "
+    "worker as `POSTGRES_PASSWORD`, so a placeholder is refused in production). `db` sets it "
+    "only when it initialises an empty volume. Empty means from a "
+    "[secret file](#secrets-as-files).",
+    "POSTGRES_APP_STATEMENT_TIMEOUT": "The application role's `statement_timeout` (a Postgres "
+    "duration: `30s`, `2min`): a longer statement is cancelled. Set on the role when `db` "
+    "initialises an empty volume.",
+    "POSTGRES_APP_PASSWORD_SECRET_FILE": "Host file with the application role's password, only "
+    "with `compose.secrets.yaml`.",
     "REDIS_MAXMEMORY": "Memory Redis may hold (`128mb`, `1gb`, ...), below its container's "
     "256 MiB limit. Past it Redis refuses writes (`noeviction`) and the API answers 503 to a "
     "new task; see [resource limits](running.md#read-only-containers-and-resource-limits).",
@@ -110,6 +123,7 @@ LEFT_OUT_OF_ENV_EXAMPLE = {
     "DEBUG_API_HOST_PORT",
     "DEBUG_WORKER_HOST_PORT",
     "POSTGRES_PASSWORD_SECRET_FILE",
+    "POSTGRES_APP_PASSWORD_SECRET_FILE",
     "REDIS_PASSWORD_SECRET_FILE",
     "ENV_FILE",
     "STACK_IMAGE_TAG",

@@ -24,6 +24,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         API_TITLE="stack-infra",
         # Real secrets, so the tests can look for them where they must not be.
         POSTGRES_PASSWORD=secrets.token_urlsafe(24),
+        POSTGRES_APP_PASSWORD=secrets.token_urlsafe(24),
+        # Short, so that test_77 sees it cancel a statement in seconds.
+        POSTGRES_APP_STATEMENT_TIMEOUT="3s",
         REDIS_PASSWORD=secrets.token_urlsafe(24),
         # Short limits: a crashed worker's task comes back 10 + 10 s later.
         TASK_SOFT_TIME_LIMIT_SECONDS="8",

@@ -40,7 +40,10 @@ def test_postgres_and_redis_are_published_only_by_the_opt_in_override(stack: Sta
 
 
 def test_no_secret_in_any_image_layer_or_metadata(stack: Stack) -> None:
-    secrets = [stack.settings["POSTGRES_PASSWORD"], stack.settings["REDIS_PASSWORD"]]
+    secrets = [
+        stack.settings[key]
+        for key in ("POSTGRES_PASSWORD", "POSTGRES_APP_PASSWORD", "REDIS_PASSWORD")
+    ]
     for image in IMAGES:
         # As the engine gives them, every field: a typed model would skip unknown ones.
         history = docker_cli("history", "--no-trunc", image)
@@ -64,6 +67,7 @@ def test_passwords_can_come_from_secret_files(stack: Stack) -> None:
     folder.mkdir(exist_ok=True)
     for name, key in (
         ("postgres_password", "POSTGRES_PASSWORD"),
+        ("postgres_app_password", "POSTGRES_APP_PASSWORD"),
         ("redis_password", "REDIS_PASSWORD"),
     ):
         path = folder / name
@@ -72,10 +76,12 @@ def test_passwords_can_come_from_secret_files(stack: Stack) -> None:
     settings = {
         **stack.settings,
         "POSTGRES_PASSWORD": "",
+        "POSTGRES_APP_PASSWORD": "",
         "REDIS_PASSWORD": "",
         "API_HOST_PORT": str(free_port()),
         "FRONTEND_HOST_PORT": str(free_port()),
         "POSTGRES_PASSWORD_SECRET_FILE": str(folder / "postgres_password"),
+        "POSTGRES_APP_PASSWORD_SECRET_FILE": str(folder / "postgres_app_password"),
         "REDIS_PASSWORD_SECRET_FILE": str(folder / "redis_password"),
     }
     with_secrets = Stack(
@@ -88,9 +94,8 @@ def test_passwords_can_come_from_secret_files(stack: Stack) -> None:
     try:
         with_secrets.up("backend")
         backend = with_secrets.containers("backend")[0]
-        assert not any(
-            stack.settings["POSTGRES_PASSWORD"] in variable for variable in backend.config.env
-        )
+        for key in ("POSTGRES_PASSWORD", "POSTGRES_APP_PASSWORD"):
+            assert not any(stack.settings[key] in variable for variable in backend.config.env)
         health = httpx.get(with_secrets.api + "/health", timeout=10).json()
         assert health["components"]["database"]["status"] == "up"
         assert health["components"]["redis"]["status"] == "up"

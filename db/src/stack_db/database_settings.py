@@ -32,14 +32,16 @@ class DatabaseSettings(StackSettings):
     )
     postgres_user: str = Field(
         default="stack",
-        description="The application role. `db` creates it only when it initialises an "
-        "empty volume.",
+        description="The role a service logs in as. In `.env`: the database's owner, which "
+        "`db-init` migrates as; Compose gives the API and the worker `POSTGRES_APP_USER` "
+        "instead. `db` creates it only when it initialises an empty volume.",
     )
     postgres_password: SecretStr | None = Field(
         default=None,
-        description="Password of the application role (unless `DATABASE_URL` carries one). "
-        "`db` sets it only when it initialises an empty volume. Compose refuses to start "
-        "when it is unset; empty means from a [secret file](#secrets-as-files).",
+        description="Password of that role (unless `DATABASE_URL` carries one); the API and "
+        "the worker get `POSTGRES_APP_PASSWORD` instead. `db` sets it only when it "
+        "initialises an empty volume. Compose refuses to start when it is unset; empty means "
+        "from a [secret file](#secrets-as-files).",
     )
     postgres_db: str = Field(
         default="stack",
