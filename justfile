@@ -83,10 +83,10 @@ shell service="backend":
 psql *args:
     @docker compose exec db bash -c 'exec psql -d "$POSTGRES_DB" "$@"' psql "$@"
 
-# redis-cli, authenticated: `just redis-cli info keyspace`
+# redis-cli, as the operator (Redis user admin): `just redis-cli info keyspace`
 [group('db')]
 redis-cli *args:
-    @docker compose exec redis bash -c 'REDISCLI_AUTH="${REDIS_PASSWORD:-$(<"${REDIS_PASSWORD_FILE:-/dev/null}")}" exec redis-cli "$@"' redis-cli "$@"
+    @docker compose exec redis bash -c 'REDISCLI_AUTH="${REDIS_PASSWORD:-$(<"${REDIS_PASSWORD_FILE:-/dev/null}")}" exec redis-cli --user admin "$@"' redis-cli "$@"
 
 # Dump the database into backups/ (git-ignored), consistent while the stack runs; prints its path and size
 [group('db')]

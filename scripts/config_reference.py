@@ -100,6 +100,16 @@ COMPOSE_ONLY = {
     "initialises an empty volume.",
     "POSTGRES_APP_PASSWORD_SECRET_FILE": "Host file with the application role's password, only "
     "with `compose.secrets.yaml`.",
+    "REDIS_API_PASSWORD": "Password of the API's Redis user `stack-api` (handed to the API as "
+    "`REDIS_PASSWORD`, so a placeholder is refused in production). No spaces. Empty means "
+    "from a [secret file](#secrets-as-files).",
+    "REDIS_WORKER_PASSWORD": "Password of the worker's Redis user `stack-worker` (handed to "
+    "the worker as `REDIS_PASSWORD`). No spaces. Empty means from a "
+    "[secret file](#secrets-as-files).",
+    "REDIS_API_PASSWORD_SECRET_FILE": "Host file with the API's Redis password, only with "
+    "`compose.secrets.yaml`.",
+    "REDIS_WORKER_PASSWORD_SECRET_FILE": "Host file with the worker's Redis password, only with "
+    "`compose.secrets.yaml`.",
     "REDIS_MAXMEMORY": "Memory Redis may hold (`128mb`, `1gb`, ...), below its container's "
     "256 MiB limit. Past it Redis refuses writes (`noeviction`) and the API answers 503 to a "
     "new task; see [resource limits](running.md#read-only-containers-and-resource-limits).",
@@ -125,6 +135,8 @@ LEFT_OUT_OF_ENV_EXAMPLE = {
     "POSTGRES_PASSWORD_SECRET_FILE",
     "POSTGRES_APP_PASSWORD_SECRET_FILE",
     "REDIS_PASSWORD_SECRET_FILE",
+    "REDIS_API_PASSWORD_SECRET_FILE",
+    "REDIS_WORKER_PASSWORD_SECRET_FILE",
     "ENV_FILE",
     "STACK_IMAGE_TAG",
     "BASE_IMAGE",

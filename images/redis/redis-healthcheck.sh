@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
-# Healthy when Redis answers PING to a client that authenticates.
+# Healthy when Redis answers PING to the healthcheck's own user, which may do
+# nothing else (its password is made by docker-entrypoint.sh at each start).
 set -euo pipefail
-if [[ -n "${REDIS_PASSWORD_FILE:-}" ]]; then
-    REDISCLI_AUTH="$(<"$REDIS_PASSWORD_FILE")"
-else
-    REDISCLI_AUTH="${REDIS_PASSWORD:?}"
-fi
+REDISCLI_AUTH="$(</tmp/healthcheck-password)"
 export REDISCLI_AUTH
-[[ "$(redis-cli -h 127.0.0.1 ping)" == "PONG" ]]
+[[ "$(redis-cli -h 127.0.0.1 --user healthcheck ping)" == "PONG" ]]

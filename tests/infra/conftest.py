@@ -28,6 +28,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # Short, so that test_77 sees it cancel a statement in seconds.
         POSTGRES_APP_STATEMENT_TIMEOUT="3s",
         REDIS_PASSWORD=secrets.token_urlsafe(24),
+        REDIS_API_PASSWORD=secrets.token_urlsafe(24),
+        REDIS_WORKER_PASSWORD=secrets.token_urlsafe(24),
         # Short limits: a crashed worker's task comes back 10 + 10 s later.
         TASK_SOFT_TIME_LIMIT_SECONDS="8",
         TASK_TIME_LIMIT_SECONDS="10",

@@ -47,6 +47,11 @@ __all__ = [  # the harness's own names, and the driver's that the tests use
 PROJECT = os.environ.get("INFRA_PROJECT", "stack-infra")
 LONG_RUNNING = {"db", "redis", "backend", "celery_worker", "frontend"}
 PUBLISHER_PROBE = Path(__file__).with_name("publisher_probe.py")
+REDIS_LOGINS = {
+    "admin": 'export REDISCLI_AUTH="${REDIS_PASSWORD:-$(<"${REDIS_PASSWORD_FILE:-/dev/null}")}"',
+    "healthcheck": 'export REDISCLI_AUTH="$(</tmp/healthcheck-password)"',
+    "nobody": "unset REDISCLI_AUTH",
+}
 
 
 class Stack(ComposeStack):
@@ -66,6 +71,20 @@ class Stack(ComposeStack):
     def publish(self, *probe_args: str) -> str:
         """publisher_probe.py in the backend container (as the API publishes)."""
         return self.run_python("backend", PUBLISHER_PROBE, *probe_args)
+
+    def redis_shell(self, script: str, *args: str, user: str = "admin") -> str:
+        """A bash script in the redis container, whose `redis-cli` logs in as
+        `user`: the operator (`admin`), the healthcheck's, or `nobody` (no login);
+        its output, also when it failed."""
+        login = REDIS_LOGINS[user]
+        if user != "nobody":
+            login += f'\nredis-cli() {{ command redis-cli --user {user} "$@"; }}'
+        return self.exec("redis", "bash", "-c", f"{login}\n{script}", "-", *args, check=False)
+
+    def registered_tasks(self) -> str:
+        """What each worker registered (a control broadcast, as the worker's own
+        healthcheck makes, with the worker's Redis user: the API's may not)."""
+        return self.run_python("celery_worker", PUBLISHER_PROBE, "registered")
 
 
 def run_task(stack: Stack, path: str, body: dict[str, Any] | None = None) -> Any:

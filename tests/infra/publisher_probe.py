@@ -1,6 +1,7 @@
-"""Runs inside the backend container (the infra tests copy it there): sends
-tasks by name with the API's own kind of publisher, the one of the worker's
-contract, built from the container's settings.
+"""Runs inside the backend container (the infra tests pass it to its Python):
+sends tasks by name with the API's own kind of publisher, the one of the
+worker's contract, built from the container's settings. `registered` runs in
+the worker's container: a control broadcast needs the worker's Redis user.
 
     python publisher_probe.py send NAME ARGS_JSON COUNT  # prints the COUNT task ids
     python publisher_probe.py send NAME ARGS_JSON --task-id ID  # one task with that id

@@ -16,7 +16,7 @@ def test_worker_node_answers_its_own_ping_through_the_broker(stack: Stack) -> No
 
 
 def test_worker_has_registered_the_tasks(stack: Stack) -> None:
-    output = stack.publish("registered")
+    output = stack.registered_tasks()
     assert "stack.ping" in output
     assert "stack.store_and_find_nearest" in output
 

@@ -42,7 +42,13 @@ def test_postgres_and_redis_are_published_only_by_the_opt_in_override(stack: Sta
 def test_no_secret_in_any_image_layer_or_metadata(stack: Stack) -> None:
     secrets = [
         stack.settings[key]
-        for key in ("POSTGRES_PASSWORD", "POSTGRES_APP_PASSWORD", "REDIS_PASSWORD")
+        for key in (
+            "POSTGRES_PASSWORD",
+            "POSTGRES_APP_PASSWORD",
+            "REDIS_PASSWORD",
+            "REDIS_API_PASSWORD",
+            "REDIS_WORKER_PASSWORD",
+        )
     ]
     for image in IMAGES:
         # As the engine gives them, every field: a typed model would skip unknown ones.
@@ -69,6 +75,8 @@ def test_passwords_can_come_from_secret_files(stack: Stack) -> None:
         ("postgres_password", "POSTGRES_PASSWORD"),
         ("postgres_app_password", "POSTGRES_APP_PASSWORD"),
         ("redis_password", "REDIS_PASSWORD"),
+        ("redis_api_password", "REDIS_API_PASSWORD"),
+        ("redis_worker_password", "REDIS_WORKER_PASSWORD"),
     ):
         path = folder / name
         path.write_text(stack.settings[key] + "\n")
@@ -78,11 +86,15 @@ def test_passwords_can_come_from_secret_files(stack: Stack) -> None:
         "POSTGRES_PASSWORD": "",
         "POSTGRES_APP_PASSWORD": "",
         "REDIS_PASSWORD": "",
+        "REDIS_API_PASSWORD": "",
+        "REDIS_WORKER_PASSWORD": "",
         "API_HOST_PORT": str(free_port()),
         "FRONTEND_HOST_PORT": str(free_port()),
         "POSTGRES_PASSWORD_SECRET_FILE": str(folder / "postgres_password"),
         "POSTGRES_APP_PASSWORD_SECRET_FILE": str(folder / "postgres_app_password"),
         "REDIS_PASSWORD_SECRET_FILE": str(folder / "redis_password"),
+        "REDIS_API_PASSWORD_SECRET_FILE": str(folder / "redis_api_password"),
+        "REDIS_WORKER_PASSWORD_SECRET_FILE": str(folder / "redis_worker_password"),
     }
     with_secrets = Stack(
         f"{stack.project}-secrets",

@@ -30,13 +30,6 @@ echo "still accepting writes after $i MiB"
 FILL_PREFIX = "test-75-fill:"
 
 
-def redis_admin(stack: Stack, script: str, *args: str) -> str:
-    """A bash script in the redis container whose redis-cli authenticates as the
-    operator."""
-    login = 'export REDISCLI_AUTH="${REDIS_PASSWORD:-$(<"${REDIS_PASSWORD_FILE:-/dev/null}")}"\n'
-    return stack.exec("redis", "bash", "-c", login + script, "-", *args).strip()
-
-
 def test_every_service_has_a_read_only_root_and_memory_pids_and_cpu_limits(
     stack: Stack,
 ) -> None:
@@ -71,12 +64,12 @@ def test_no_setuid_or_setgid_binary_in_any_image(stack: Stack) -> None:
 def test_full_redis_refuses_writes_the_api_says_503_and_the_stack_recovers(
     stack: Stack,
 ) -> None:
-    assert redis_admin(stack, 'redis-cli "$@"', "config", "get", "maxmemory-policy").split() == [
+    assert stack.redis_shell('redis-cli "$@"', "config", "get", "maxmemory-policy").split() == [
         "maxmemory-policy",
         "noeviction",
     ]
     try:
-        filled = redis_admin(stack, FILL_UNTIL_REFUSED, FILL_PREFIX)
+        filled = stack.redis_shell(FILL_UNTIL_REFUSED, FILL_PREFIX)
         print(f"\nredis full after: {filled!r}")
         assert "OOM" in filled, filled
         refused = httpx.post(stack.api + "/tasks/ping", timeout=10)
@@ -85,8 +78,7 @@ def test_full_redis_refuses_writes_the_api_says_503_and_the_stack_recovers(
         # Redis was refused a write, not killed: same container, no restart.
         assert stack.containers("redis")[0].restart_count == 0
     finally:
-        redis_admin(
-            stack,
+        stack.redis_shell(
             'redis-cli "$@"',
             "eval",
             "for _, k in ipairs(redis.call('KEYS', KEYS[1] .. '*')) do "

@@ -28,6 +28,15 @@ def test_url_with_password_is_built_for_the_clients() -> None:
     assert settings.redis_url_with_password == "redis://:p%40ss%20word@redis:6380/2"
 
 
+def test_the_redis_user_goes_into_the_url_the_clients_get() -> None:
+    settings = BrokerSettings(
+        redis_url="redis://redis:6379/0", redis_username="stack-api", redis_password="pw"
+    )
+    assert settings.redis_url_with_password == "redis://stack-api:pw@redis:6379/0"
+    from_url = BrokerSettings(redis_url="redis://someone@redis:6379/0", redis_password="pw")
+    assert from_url.redis_url_with_password == "redis://someone:pw@redis:6379/0"
+
+
 def test_default_database_number_is_zero() -> None:
     settings = BrokerSettings(redis_url="redis://redis", redis_password="pw")
     assert settings.redis_url_with_password.endswith("@redis:6379/0")

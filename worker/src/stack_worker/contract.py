@@ -43,9 +43,17 @@ class BrokerSettings(StackSettings):
         description="Redis, the Celery broker and result store, as a URL without a password "
         "(one in the URL is refused); `.env.example`: `redis://redis:6379/0`.",
     )
+    redis_username: str | None = Field(
+        default=None,
+        description="The Redis user (ACL) to log in as; unset: the URL's, else Redis' "
+        "`default` user, which the stack's Redis turns off. Compose sets it: `stack-api` for "
+        "the API, `stack-worker` for the worker.",
+    )
     redis_password: SecretStr = Field(
-        description="The password Redis requires. Compose refuses to start when it is unset; "
-        "empty means from a [secret file](#secrets-as-files)."
+        description="Password of the Redis user. In `.env`: the operator's (user `admin`, "
+        "for `just redis-cli`); Compose gives the API `REDIS_API_PASSWORD` and the worker "
+        "`REDIS_WORKER_PASSWORD` instead. Compose refuses to start when it is unset; empty "
+        "means from a [secret file](#secrets-as-files)."
     )
     redis_socket_timeout_seconds: float = Field(
         default=2.0,
@@ -70,7 +78,7 @@ class BrokerSettings(StackSettings):
         return str(
             RedisDsn.build(
                 scheme=url.scheme,
-                username=url.username,
+                username=self.redis_username or url.username,
                 password=password,
                 host=url.host or "localhost",
                 port=url.port,
