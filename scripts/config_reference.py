@@ -106,6 +106,8 @@ COMPOSE_ONLY = {
     "REDIS_WORKER_PASSWORD": "Password of the worker's Redis user `stack-worker` (handed to "
     "the worker as `REDIS_PASSWORD`). No spaces. Empty means from a "
     "[secret file](#secrets-as-files).",
+    "API_TOKEN_SECRET_FILE": "Host file with the API's bearer token, only with "
+    "`compose.secrets.yaml`.",
     "REDIS_API_PASSWORD_SECRET_FILE": "Host file with the API's Redis password, only with "
     "`compose.secrets.yaml`.",
     "REDIS_WORKER_PASSWORD_SECRET_FILE": "Host file with the worker's Redis password, only with "
@@ -136,6 +138,7 @@ LEFT_OUT_OF_ENV_EXAMPLE = {
     "POSTGRES_APP_PASSWORD_SECRET_FILE",
     "REDIS_PASSWORD_SECRET_FILE",
     "REDIS_API_PASSWORD_SECRET_FILE",
+    "API_TOKEN_SECRET_FILE",
     "REDIS_WORKER_PASSWORD_SECRET_FILE",
     "ENV_FILE",
     "STACK_IMAGE_TAG",

@@ -71,13 +71,23 @@ SETTINGS = {
     # Placeholders are refused: the passwords are secrets generated for the run.
     "APP_ENV": "production",
     "POSTGRES_PASSWORD": "",
+    "POSTGRES_APP_PASSWORD": "",
     "REDIS_PASSWORD": "",
+    "REDIS_API_PASSWORD": "",
+    "REDIS_WORKER_PASSWORD": "",
     "API_TITLE": "stack-cluster",
     # A task held by a lost node comes back 10 + 10 s later (the visibility timeout).
     "TASK_SOFT_TIME_LIMIT_SECONDS": "8",
     "TASK_TIME_LIMIT_SECONDS": "10",
 }
-SECRETS = {"postgres": "stack_postgres_password", "redis": "stack_redis_password"}
+SECRETS = {
+    "postgres": "stack_postgres_password",
+    "postgres_app": "stack_postgres_app_password",
+    "redis": "stack_redis_password",
+    "redis_api": "stack_redis_api_password",
+    "redis_worker": "stack_redis_worker_password",
+    "api_token": "stack_api_token",
+}
 
 
 def state_dir(name: str) -> Path:

@@ -55,7 +55,7 @@ DROPPED = {
 
 # A variable that names a password must not reach a service's environment
 # (where `docker service inspect` shows it): passwords are Swarm secrets.
-PASSWORD_VARIABLE = re.compile(r"PASSWORD|SECRET", re.IGNORECASE)
+PASSWORD_VARIABLE = re.compile(r"PASSWORD|SECRET|TOKEN", re.IGNORECASE)
 URL_WITH_PASSWORD = re.compile(r"://[^/@:]*:[^/@]+@")
 
 

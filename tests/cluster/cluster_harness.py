@@ -22,15 +22,17 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from cluster.deploy import STACK  # noqa: E402 (found through sys.path above)
-from cluster.simulation import Cluster  # noqa: E402
+from cluster.simulation import SECRETS, Cluster  # noqa: E402 (found through sys.path above)
 from stack_testing import WaitTimeout, free_port, wait_until  # noqa: E402
 
 __all__ = [
+    "SECRETS",
     "STACK",
     "Cluster",
     "HealthPoller",
     "WaitTimeout",
     "api_request",
+    "authorization",
     "free_port",
     "node_of",
     "publish",
@@ -55,13 +57,20 @@ def node_of(worker: str | None) -> str | None:
     return match["node"] if match else None
 
 
+def authorization(cluster: Cluster) -> dict[str, str]:
+    """The API's token (APP_ENV=production requires one; a Swarm secret)."""
+    return {"Authorization": f"Bearer {cluster.passwords['api_token']}"}
+
+
 def api_request(
     cluster: Cluster, method: str, path: str, *, timeout: float = 60, **kwargs: Any
 ) -> httpx.Response:
     """A request through api-edge, tried again until it gets an answer other
     than a connection error or 502/503/504."""
     return wait_until(
-        lambda: httpx.request(method, cluster.api + path, timeout=5, **kwargs),
+        lambda: httpx.request(
+            method, cluster.api + path, timeout=5, headers=authorization(cluster), **kwargs
+        ),
         until=lambda response: response.status_code not in RETRY_STATUSES,
         timeout=timeout,
         interval=0.5,
@@ -120,12 +129,13 @@ def publish(cluster: Cluster, name: str, args: list[Any], count: int) -> list[st
             continue
         if containers:
             engine = cluster.engine(node)
-            engine.run("cp", str(PUBLISHER_PROBE), f"{containers[0]}:/tmp/publisher_probe.py")
+            # Its source on the command line: the container's root is read-only.
             sent = engine.run(
                 "exec",
                 containers[0],
                 "python",
-                "/tmp/publisher_probe.py",
+                "-c",
+                PUBLISHER_PROBE.read_text(),
                 "send",
                 name,
                 json.dumps(args),

@@ -5,7 +5,7 @@ and every container non-root, without capabilities, with no-new-privileges."""
 from __future__ import annotations
 
 import httpx
-from cluster_harness import STACK, Cluster, node_of, send_pings, wait_tasks
+from cluster_harness import SECRETS, STACK, Cluster, authorization, node_of, send_pings, wait_tasks
 
 LONG_RUNNING = {
     "db": 1,
@@ -30,7 +30,7 @@ def test_every_service_runs_its_replicas_on_the_nodes_its_labels_name(cluster: C
 
 
 def test_the_api_and_the_frontend_answer_on_the_host(cluster: Cluster) -> None:
-    health = httpx.get(cluster.api + "/health", timeout=5)
+    health = httpx.get(cluster.api + "/health", headers=authorization(cluster), timeout=5)
     assert health.status_code == 200, health.text
     assert health.json()["environment"] == "production"
     for component in ("database", "vector", "redis", "worker"):
@@ -64,7 +64,7 @@ def test_no_password_in_any_service_or_container(cluster: Cluster) -> None:
         for text in inspected:
             assert password not in text, f"the {service} password is in an inspect"
     secrets = cluster.manager.run("secret", "ls", "--format", "{{.Name}}").split()
-    assert sorted(secrets) == ["stack_postgres_password", "stack_redis_password"]
+    assert sorted(secrets) == sorted(SECRETS.values())
 
 
 def test_every_container_is_non_root_without_capabilities_and_no_new_privileges(

@@ -3,6 +3,7 @@ be, and no secret in an image."""
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 
 import httpx
@@ -81,6 +82,9 @@ def test_passwords_can_come_from_secret_files(stack: Stack) -> None:
         path = folder / name
         path.write_text(stack.settings[key] + "\n")
         path.chmod(0o644)
+    token = folder / "api_token"
+    token.write_text(secrets.token_urlsafe(32) + "\n")
+    token.chmod(0o644)
     settings = {
         **stack.settings,
         "POSTGRES_PASSWORD": "",
@@ -95,6 +99,7 @@ def test_passwords_can_come_from_secret_files(stack: Stack) -> None:
         "REDIS_PASSWORD_SECRET_FILE": str(folder / "redis_password"),
         "REDIS_API_PASSWORD_SECRET_FILE": str(folder / "redis_api_password"),
         "REDIS_WORKER_PASSWORD_SECRET_FILE": str(folder / "redis_worker_password"),
+        "API_TOKEN_SECRET_FILE": str(token),
     }
     with_secrets = Stack(
         f"{stack.project}-secrets",
@@ -108,7 +113,8 @@ def test_passwords_can_come_from_secret_files(stack: Stack) -> None:
         backend = with_secrets.containers("backend")[0]
         for key in ("POSTGRES_PASSWORD", "POSTGRES_APP_PASSWORD"):
             assert not any(stack.settings[key] in variable for variable in backend.config.env)
-        health = httpx.get(with_secrets.api + "/health", timeout=10).json()
+        bearer = {"Authorization": f"Bearer {token.read_text().strip()}"}
+        health = httpx.get(with_secrets.api + "/health", headers=bearer, timeout=10).json()
         assert health["components"]["database"]["status"] == "up"
         assert health["components"]["redis"]["status"] == "up"
     finally:
