@@ -51,6 +51,10 @@ DROPPED = {
     "security_opt": "ignored by Swarm: each node's engine sets no-new-privileges "
     "(docs/dev/deploy-swarm.md#hardening)",
     "env_file": "already read into `environment` by `docker compose config`",
+    # Not lost for nothing: on Swarm the containers' roots stay writable
+    # (docs/dev/deploy-swarm.md#hardening).
+    "tmpfs": "ignored by `docker stack deploy`",
+    "read_only": "without the tmpfs mounts Swarm drops, Postgres and Redis cannot start",
 }
 
 # A variable that names a password must not reach a service's environment
