@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -96,20 +95,7 @@ def start_times(stack: Stack, *services: str) -> dict[str, datetime]:
 
 def wait_all_healthy(stack: Stack, timeout: float = 120) -> float:
     """Seconds until every long-running service reports healthy (no `up` involved)."""
-    started = time.monotonic()
-
-    def health() -> dict[str, str]:
-        states = {name: c.state for name, c in stack.services().items()}
-        return {name: s.health.status if s.health else s.status for name, s in states.items()}
-
-    wait_until(
-        health,
-        until=lambda states: all(states.get(name) == "healthy" for name in LONG_RUNNING),
-        timeout=timeout,
-        interval=0.5,
-        describe="every long-running service healthy",
-    )
-    return time.monotonic() - started
+    return stack.wait_healthy(LONG_RUNNING, timeout)
 
 
 def send_tasks(
