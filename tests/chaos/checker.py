@@ -89,6 +89,7 @@ def _stored_id(status: dict[str, Any]) -> Any:
 def summary(history: History, verdict: Verdict, drain_seconds: float) -> str:
     """One table: what was sent, what the nemesis did, what the checker found."""
     outcomes = Counter(r.outcome for r in history.requests)
+    retried = [r for r in history.requests if r.attempts > 1]
     kinds = Counter(f.kind for f in history.applied_faults())
     unrecovered = sum(1 for f in history.applied_faults() if f.recovered_at is None)
     rows = [
@@ -97,6 +98,10 @@ def summary(history: History, verdict: Verdict, drain_seconds: float) -> str:
         (
             "ok (202) / fail (4xx) / unknown",
             f"{outcomes[OK]} / {outcomes['fail']} / {outcomes[UNKNOWN]}",
+        ),
+        (
+            "sent again (same key) / of those ok",
+            f"{len(retried)} / {sum(r.outcome == OK for r in retried)}",
         ),
         ("faults applied (kinds)", f"{sum(kinds.values())} ({len(kinds)})"),
         ("faults by kind", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))),

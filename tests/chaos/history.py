@@ -26,6 +26,8 @@ class Request:
     status: int | None = None
     task_id: str | None = None
     error: str | None = None
+    attempts: int = 1
+    errors: list[str] = field(default_factory=list)  # of the attempts before the last
 
 
 @dataclass

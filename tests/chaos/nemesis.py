@@ -156,18 +156,3 @@ class Nemesis:
         except WaitTimeout:
             return None
         return time.time()
-
-    def wait_healthy(self, timeout: float) -> None:
-        """Every long-running service healthy by its own healthcheck (the drain)."""
-
-        def health() -> dict[str, str]:
-            states = {name: c.state for name, c in self.stack.services().items()}
-            return {n: s.health.status if s.health else s.status for n, s in states.items()}
-
-        wait_until(
-            health,
-            until=lambda states: all(states.get(name) == "healthy" for name in LONG_RUNNING),
-            timeout=timeout,
-            interval=1,
-            describe="every long-running service healthy",
-        )

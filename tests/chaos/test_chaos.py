@@ -10,6 +10,8 @@ run and replay it.
     CHAOS_FAULTS     faults in the run, at least one of each kind (22)
     CHAOS_MIN_ACCEPTED  ok requests the run must reach to count (1500)
     CHAOS_DRAIN_SECONDS how long the drain may wait for work to finish (120)
+    CHAOS_CLIENT_RETRIES how often the client sends an unknown request again, with
+                     the same Idempotency-Key (2; 0: every answer is final)
     CHAOS_ARTIFACTS  where the JSONL history goes (.chaos/)
 """
 
@@ -26,7 +28,7 @@ import httpx
 from checker import MUST_BE_ZERO, TERMINAL, Effect, check, summary
 from history import OK, History
 from load import Load
-from nemesis import KINDS, Nemesis, plan
+from nemesis import KINDS, LONG_RUNNING, Nemesis, plan
 from stack_testing import ROOT, ComposeStack
 
 WARM_UP_SECONDS = 5.0
@@ -84,7 +86,7 @@ def _drain(
     the last states read."""
     started = time.monotonic()
     nemesis.wait_recovered(timeout=120)
-    nemesis.wait_healthy(timeout=120)
+    stack.wait_healthy(LONG_RUNNING, timeout=120)
     ids = [r.task_id for r in history.by_outcome(OK) if r.task_id]
     states: dict[str, dict[str, Any]] = {}
     pending = ids
@@ -104,13 +106,14 @@ def test_no_accepted_task_is_lost(stack: ComposeStack) -> None:
     fault_count = int(_setting("CHAOS_FAULTS", 22))
     min_accepted = int(_setting("CHAOS_MIN_ACCEPTED", 1500))
     drain_bound = _setting("CHAOS_DRAIN_SECONDS", 120)
+    retries = int(_setting("CHAOS_CLIENT_RETRIES", 2))
     print(f"\nchaos: seed {seed} (replay: CHAOS_SEED={seed} uv run tox -e chaos)")
     faults = plan(seed, fault_count)
     history = History(seed)
     nemesis = Nemesis(stack, history, seed)
     dimension = int(stack.settings["EMBEDDING_DIMENSION"])
 
-    with Load(stack.api, history, rate, dimension):
+    with Load(stack.api, history, rate, dimension, retries):
         started = time.monotonic()
         slot = (seconds - 2 * WARM_UP_SECONDS) / len(faults)
         for i, fault in enumerate(faults):
