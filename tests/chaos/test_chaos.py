@@ -11,7 +11,7 @@ run and replay it.
     CHAOS_MIN_ACCEPTED  ok requests the run must reach to count (1500)
     CHAOS_DRAIN_SECONDS how long the drain may wait for work to finish (120)
     CHAOS_CLIENT_RETRIES how often the client sends an unknown request again, with
-                     the same Idempotency-Key (2; 0: every answer is final)
+                     the same Idempotency-Key (4: 1, 2, 4, 8 s later; 0: the first answer is final)
     CHAOS_ARTIFACTS  where the JSONL history goes (.chaos/)
 """
 
@@ -106,7 +106,7 @@ def test_no_accepted_task_is_lost(stack: ComposeStack) -> None:
     fault_count = int(_setting("CHAOS_FAULTS", 22))
     min_accepted = int(_setting("CHAOS_MIN_ACCEPTED", 1500))
     drain_bound = _setting("CHAOS_DRAIN_SECONDS", 120)
-    retries = int(_setting("CHAOS_CLIENT_RETRIES", 2))
+    retries = int(_setting("CHAOS_CLIENT_RETRIES", 4))
     print(f"\nchaos: seed {seed} (replay: CHAOS_SEED={seed} uv run tox -e chaos)")
     faults = plan(seed, fault_count)
     history = History(seed)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from unittest.mock import MagicMock
 
 import pytest
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from stack_db.database_settings import DatabaseSettings
 from stack_worker import outcomes, tasks
@@ -68,3 +69,15 @@ def test_an_outcome_that_cannot_be_recorded_is_logged(
     monkeypatch.setattr(outcomes, "finish_task", unreachable)
     assert tasks.ping.delay().get() == "pong"
     assert "outcome of task" in caplog.text
+
+
+def test_a_redis_outage_is_not_an_outcome(
+    finished: list[tuple[str, object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable() -> str:
+        raise RedisTimeoutError("Timeout reading from socket")
+
+    monkeypatch.setattr(tasks.ping, "run", unreachable)
+    with pytest.raises(RedisTimeoutError):
+        tasks.ping.delay().get()
+    assert finished == []
