@@ -34,6 +34,7 @@ __all__ = [  # the harness's own names, and the driver's that the tests use
     "WaitTimeout",
     "docker_cli",
     "free_port",
+    "occupy_workers",
     "run_task",
     "send_tasks",
     "start_times",
@@ -105,6 +106,17 @@ def send_tasks(
     publisher of the worker's contract, as the API does."""
     given_id = ["--task-id", task_id] if task_id else []
     return stack.publish("send", name, json.dumps(args), str(count), *given_id).split()
+
+
+def occupy_workers(
+    stack: Stack, sleep: float, processes: int, pings: int
+) -> tuple[list[str], list[str]]:
+    """`processes` long tasks running (STARTED, by Celery's state in Redis: the
+    API says PENDING until the outcome) and `pings` queued behind them; their ids."""
+    sleeps, _, queued = stack.publish("occupy", str(sleep), str(processes), str(pings)).partition(
+        " | "
+    )
+    return sleeps.split(), queued.split()
 
 
 def task_status(stack: Stack, task_id: str) -> dict[str, Any]:

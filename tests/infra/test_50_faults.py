@@ -12,13 +12,13 @@ import httpx
 from harness import (
     LONG_RUNNING,
     Stack,
+    occupy_workers,
     run_task,
     send_tasks,
     start_times,
     task_status,
     wait_all_healthy,
     wait_tasks,
-    wait_until,
 )
 
 
@@ -67,21 +67,14 @@ def test_worker_killed_mid_task_is_restarted_and_no_task_is_lost(stack: Stack) -
     worker = stack.containers("celery_worker")[0]
     restarts = worker.restart_count
     # Two long tasks occupy both worker processes; ten pings wait behind them.
-    long_tasks = send_tasks(stack, "stack.sleep", [3], 2)
-    pings = send_tasks(stack, "stack.ping", [], 10)
-    wait_until(
-        lambda: all(task_status(stack, t)["state"] == "STARTED" for t in long_tasks),
-        timeout=30,
-        interval=0.1,
-        describe="the long tasks started",
-    )
+    long_tasks, pings = occupy_workers(stack, sleep=6, processes=2, pings=10)
 
     os.kill(worker.state.pid, signal.SIGKILL)  # a crash, not a stop
     crashed = time.monotonic()
 
     statuses = wait_tasks(stack, long_tasks + pings, timeout=90)
     print(f"\nworker crash: all 12 tasks done {time.monotonic() - crashed:.1f}s after the kill")
-    assert [s["result"] for s in statuses[:2]] == [3, 3]
+    assert [s["result"] for s in statuses[:2]] == [6, 6]
     assert all(s["result"] == "pong" for s in statuses[2:])
     assert worker.restart_count == restarts + 1
     wait_all_healthy(stack)
