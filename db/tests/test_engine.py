@@ -55,6 +55,8 @@ def test_statements_are_bounded_and_dead_peers_detected(monkeypatch: pytest.Monk
     # Migrations may build an index for long: db-init's engine has no limit.
     unlimited = connect_args_of(monkeypatch, limit_statements=False)
     assert unlimited["options"] == "-c statement_timeout=0"
+    unflushed = connect_args_of(monkeypatch, wait_for_flush=False)
+    assert unflushed["options"] == "-c statement_timeout=30000 -c synchronous_commit=off"
 
 
 @pytest.mark.parametrize(

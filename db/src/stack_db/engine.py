@@ -11,11 +11,22 @@ from stack_db.database_settings import DatabaseSettings
 
 
 def create_db_engine(
-    settings: DatabaseSettings, application_name: str = "stack", *, limit_statements: bool = True
+    settings: DatabaseSettings,
+    application_name: str = "stack",
+    *,
+    limit_statements: bool = True,
+    wait_for_flush: bool = True,
 ) -> Engine:
     """The pooled engine. `limit_statements=False` (db-init's migrations, which
-    may build an index for minutes) leaves out the statement timeout."""
+    may build an index for minutes) leaves out the statement timeout.
+    `wait_for_flush=False` commits without waiting for the WAL to reach the
+    disk (`synchronous_commit=off`): a Postgres crash may then undo the last
+    fraction of a second of commits, all of each or none, never half of one.
+    Only for writes that are safe to lose that way (docs/architecture.md)."""
     timeout_ms = int(settings.db_statement_timeout_seconds * 1000) if limit_statements else 0
+    options = f"-c statement_timeout={timeout_ms}"
+    if not wait_for_flush:
+        options += " -c synchronous_commit=off"
     return create_engine(
         settings.sqlalchemy_url,
         # A pooled connection can be dead after Postgres restarts; test it on checkout.
@@ -29,7 +40,7 @@ def create_db_engine(
             "application_name": application_name,
             # A statement that runs longer is cancelled by the server, so a
             # lock or a slow plan cannot hold a request or a task forever.
-            "options": f"-c statement_timeout={timeout_ms}",
+            "options": options,
             # TCP keepalives: a connection to a Postgres that vanished (host
             # gone, network cut) fails in about 20 s instead of hanging for
             # the kernel's two hours.
