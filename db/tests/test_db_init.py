@@ -52,9 +52,7 @@ def test_run_hands_the_configured_dimension_to_the_migrations(
 ) -> None:
     revisions = iter([None, "0003", "0003", "0003"])
     upgrades: list[int] = []
-    monkeypatch.setattr(
-        init, "create_db_engine", lambda settings, application_name, limit_statements: MagicMock()
-    )
+    monkeypatch.setattr(init, "create_db_engine", lambda settings, **options: MagicMock())
     monkeypatch.setattr(init, "wait_for_database", lambda engine, timeout: 1)
     monkeypatch.setattr(init, "embedding_column_dimension", lambda engine: None)
     monkeypatch.setattr(init, "current_revision", lambda engine: next(revisions))
@@ -111,7 +109,7 @@ def test_offline_sql_creates_the_extension_and_a_sized_vector_column(
 
 
 def test_a_revision_no_file_has_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(init, "create_db_engine", lambda settings, application_name: MagicMock())
+    monkeypatch.setattr(init, "create_db_engine", lambda settings, **options: MagicMock())
     monkeypatch.setattr(init, "wait_for_database", lambda engine, timeout: 1)
     monkeypatch.setattr(init, "embedding_column_dimension", lambda engine: None)
     monkeypatch.setattr(init, "current_revision", lambda engine: "0099")
