@@ -54,6 +54,7 @@ class FakeTaskStore:
 
     records: dict[str, TaskRecord] = field(default_factory=dict)
     error: Exception | None = None
+    publisher: MagicMock = field(default_factory=MagicMock)
     sweeps: list[float] = field(default_factory=list)
 
     def submit(self, name: str, args: list[Any], idempotency_key: str | None = None) -> str:

@@ -4,7 +4,9 @@ import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import pytest
 from fastapi.testclient import TestClient
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 from stack_backend.task_store import IdempotencyKeyReused, TaskStoreUnavailable
 from stack_db.models import TaskRecord
@@ -65,6 +67,27 @@ def test_a_task_reads_its_record(client: TestClient, infra: FakeInfra) -> None:
         "result": "pong",
         "worker": "w1",
     }
+
+
+@pytest.mark.parametrize(
+    ("in_redis", "state"),
+    [
+        ({"status": "STARTED"}, "STARTED"),
+        ({"status": "PENDING"}, "PENDING"),
+        (RedisConnectionError("refused"), "PENDING"),
+    ],
+)
+def test_a_pending_task_reads_started_while_a_worker_runs_it(
+    client: TestClient, infra: FakeInfra, in_redis: object, state: str
+) -> None:
+    task_id = str(uuid.uuid4())
+    infra.tasks.records[task_id] = TaskRecord(task_id=task_id, name="stack.sleep", args=[1])
+    meta = infra.tasks.publisher.backend.get_task_meta
+    if isinstance(in_redis, Exception):
+        meta.side_effect = in_redis
+    else:
+        meta.return_value = in_redis
+    assert client.get(f"/tasks/{task_id}").json()["state"] == state
 
 
 def test_an_unknown_task_id_is_404(client: TestClient) -> None:

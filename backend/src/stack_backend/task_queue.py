@@ -54,3 +54,14 @@ def send_once(publisher: Celery, task_name: str, *args: Any, task_id: str) -> No
     fails, the sweeper sends it again (task_store)."""
     with _outage_of("task broker"):
         publisher.send_task(task_name, args=args, task_id=task_id, retry=False)
+
+
+def is_started(publisher: Celery, task_id: str) -> bool:
+    """Whether a worker has started the task, by Celery's state in Redis (the
+    worker stores STARTED there, not in Postgres). Redis unreachable: not known
+    to have started."""
+    try:
+        with _outage_of("result store"):
+            return bool(publisher.backend.get_task_meta(task_id)["status"] == "STARTED")
+    except BrokerUnavailable:
+        return False

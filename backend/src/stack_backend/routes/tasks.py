@@ -11,10 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, status
 from pydantic import BaseModel, Field
+from stack_db.task_records import PENDING
 from stack_worker.contract import NEAREST_DOCUMENT_TASK, PING_TASK
 from starlette.concurrency import run_in_threadpool
 
 from stack_backend.deps import ClientsDep, TaskStoreDep
+from stack_backend.task_queue import is_started
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -39,8 +41,8 @@ class TaskAccepted(BaseModel):
 class TaskStatus(BaseModel):
     task_id: str
     state: str = Field(
-        description="PENDING (accepted, not finished: queued, running or about to be sent "
-        "again), SUCCESS or FAILURE"
+        description="PENDING (accepted, not finished: queued, or about to be sent again), "
+        "STARTED (a worker runs it), SUCCESS or FAILURE"
     )
     result: Any = Field(description="The return value on SUCCESS, the error on FAILURE")
     worker: str | None = Field(default=None, description="The worker node that ran it, once known")
@@ -80,10 +82,14 @@ async def enqueue_nearest(
 
 @router.get("/{task_id}", responses={404: {"description": "No task was accepted with this id"}})
 async def get_task(task_id: uuid.UUID, tasks: TaskStoreDep) -> TaskStatus:
-    """A task's state, from its record in Postgres."""
+    """A task's state, from its record in Postgres; while it has no outcome,
+    STARTED if Celery's state in Redis says a worker runs it."""
     record = await run_in_threadpool(tasks.status, str(task_id))
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task {task_id} was accepted here")
+    state = record.state
+    if state == PENDING and await run_in_threadpool(is_started, tasks.publisher, record.task_id):
+        state = "STARTED"
     return TaskStatus(
-        task_id=record.task_id, state=record.state, result=record.result, worker=record.worker
+        task_id=record.task_id, state=state, result=record.result, worker=record.worker
     )
