@@ -16,6 +16,7 @@ from stack_backend.clients import Clients
 from stack_backend.database_probe import DatabaseStatus
 from stack_backend.settings import ApiSettings
 from stack_db.database_settings import DatabaseSettings
+from stack_db.models import TaskRecord
 
 
 @dataclass
@@ -49,12 +50,44 @@ class FakePipeline:
 
 
 @dataclass
+class FakeTaskStore:
+    """The API's TaskStore: records in a dict; `error` is raised by every call."""
+
+    records: dict[str, TaskRecord] = field(default_factory=dict)
+    error: Exception | None = None
+    publisher: MagicMock = field(default_factory=MagicMock)
+    sweeps: list[float] = field(default_factory=list)
+
+    def submit(self, name: str, args: list[Any], idempotency_key: str | None = None) -> str:
+        if self.error:
+            raise self.error
+        for record in self.records.values():
+            if idempotency_key and record.idempotency_key == idempotency_key:
+                return record.task_id
+        task_id = f"task-{len(self.records) + 1}"
+        self.records[task_id] = TaskRecord(
+            task_id=task_id, name=name, args=args, idempotency_key=idempotency_key
+        )
+        return task_id
+
+    def status(self, task_id: str) -> TaskRecord | None:
+        if self.error:
+            raise self.error
+        return self.records.get(task_id)
+
+    def republish_overdue(self, older_than_seconds: float) -> int:
+        self.sweeps.append(older_than_seconds)
+        return 0
+
+
+@dataclass
 class FakeInfra:
     database: DatabaseStatus = field(
         default_factory=lambda: DatabaseStatus(reachable=True, vector_version="0.8.0")
     )
     pipeline: FakePipeline = field(default_factory=FakePipeline)
     publisher: MagicMock = field(default_factory=MagicMock)
+    tasks: FakeTaskStore = field(default_factory=FakeTaskStore)
     closed: bool = False
 
 
@@ -99,6 +132,7 @@ def clients(api_settings: ApiSettings, infra: FakeInfra) -> Clients:
         redis=redis_client,
         publisher=infra.publisher,
         database_probe=FakeProbe(infra),  # type: ignore[arg-type]
+        tasks=infra.tasks,  # type: ignore[arg-type]
     )
 
 

@@ -3,113 +3,98 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
-from unittest.mock import MagicMock
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from sqlalchemy.exc import OperationalError
+from stack_backend.task_store import IdempotencyKeyReused, TaskStoreUnavailable
+from stack_db.models import TaskRecord
 
 if TYPE_CHECKING:
     from .conftest import FakeInfra
 
 
-def test_ping_is_enqueued_with_202(client: TestClient, infra: FakeInfra) -> None:
-    infra.publisher.send_task.return_value = MagicMock(id="abc")
+def test_ping_is_recorded_and_answered_202(client: TestClient, infra: FakeInfra) -> None:
     response = client.post("/tasks/ping")
     assert response.status_code == 202
-    assert response.json() == {"task_id": "abc"}
-    assert infra.publisher.send_task.call_args.args == ("stack.ping",)
+    task_id = response.json()["task_id"]
+    assert infra.tasks.records[task_id].name == "stack.ping"
 
 
-def retry_limit_exceeded() -> RuntimeError:
-    """What Celery's result store raises once its reconnection retries are used up."""
-    error = RuntimeError("Retry limit exceeded while trying to reconnect to the result store")
-    error.__cause__ = RedisConnectionError("Connection refused")
-    return error
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        OperationalError("Connection refused"),
-        RedisConnectionError("Name or service not known"),
-        retry_limit_exceeded(),
-    ],
-)
-def test_broker_outage_is_503_with_the_reason(
-    client: TestClient, infra: FakeInfra, error: Exception
+def test_the_same_idempotency_key_answers_the_first_task(
+    client: TestClient, infra: FakeInfra
 ) -> None:
-    infra.publisher.send_task.side_effect = error
-    response = client.post("/tasks/ping")
+    body = {"content": "a", "embedding": [1.0, 2.0, 3.0]}
+    first = client.post("/tasks/nearest", json=body, headers={"Idempotency-Key": "k1"})
+    again = client.post("/tasks/nearest", json=body, headers={"Idempotency-Key": "k1"})
+    other = client.post("/tasks/nearest", json=body, headers={"Idempotency-Key": "k2"})
+    assert first.json() == again.json()
+    assert other.json() != first.json()
+    assert len(infra.tasks.records) == 2
+
+
+def test_an_overlong_idempotency_key_is_422(client: TestClient) -> None:
+    response = client.post("/tasks/ping", headers={"Idempotency-Key": "k" * 201})
+    assert response.status_code == 422
+
+
+def test_a_reused_idempotency_key_is_422_with_the_fix(client: TestClient, infra: FakeInfra) -> None:
+    infra.tasks.error = IdempotencyKeyReused("k1")
+    response = client.post("/tasks/ping", headers={"Idempotency-Key": "k1"})
+    assert response.status_code == 422
+    assert "use a new key for a new request" in response.json()["detail"]
+
+
+def test_task_store_outage_is_503_with_the_reason(client: TestClient, infra: FakeInfra) -> None:
+    infra.tasks.error = TaskStoreUnavailable(OperationalError("refused", None, Exception()))
+    assert client.post("/tasks/ping").status_code == 503
+    response = client.get(f"/tasks/{uuid.uuid4()}")
     assert response.status_code == 503
-    assert "broker (Redis) is unavailable" in response.json()["detail"]
+    assert "task store (Postgres) is unavailable" in response.json()["detail"]
 
 
-def test_a_full_redis_is_503_saying_it_is_full(client: TestClient, infra: FakeInfra) -> None:
-    infra.publisher.send_task.side_effect = ResponseError(
-        "Command # 1 (SADD _kombu.binding.celery celery) of pipeline caused error: "
-        "command not allowed when used memory > 'maxmemory'."
-    )
-    response = client.post("/tasks/ping")
-    assert response.status_code == 503
-    detail = response.json()["detail"]
-    assert "broker (Redis) is full" in detail
-    assert "REDIS_MAXMEMORY" in detail
-
-
-def test_a_runtime_error_that_is_not_an_outage_is_not_reported_as_one(
-    app: FastAPI, infra: FakeInfra
-) -> None:
-    infra.publisher.send_task.side_effect = RuntimeError("a bug")
-    with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.post("/tasks/ping")
-    assert response.status_code == 500
-
-
-def test_task_state_uses_celery_state_names(
-    client: TestClient, infra: FakeInfra, monkeypatch: object
-) -> None:
-
+def test_a_task_reads_its_record(client: TestClient, infra: FakeInfra) -> None:
     task_id = str(uuid.uuid4())
-    infra.publisher.backend.get_task_meta.return_value = {
-        "status": "SUCCESS",
-        "result": "pong",
-        "worker": "celery@w1",
-    }
+    infra.tasks.records[task_id] = TaskRecord(
+        task_id=task_id, name="stack.ping", args=[], state="SUCCESS", result="pong", worker="w1"
+    )
     response = client.get(f"/tasks/{task_id}")
     assert response.status_code == 200
     assert response.json() == {
         "task_id": task_id,
         "state": "SUCCESS",
         "result": "pong",
-        "worker": "celery@w1",
+        "worker": "w1",
     }
-    assert infra.publisher.backend.get_task_meta.call_args.args == (task_id,)
 
 
-def test_unknown_task_id_is_pending_with_no_worker(client: TestClient, infra: FakeInfra) -> None:
-    infra.publisher.backend.get_task_meta.return_value = {"status": "PENDING", "result": None}
-    body = client.get(f"/tasks/{uuid.uuid4()}").json()
-    assert (body["state"], body["result"], body["worker"]) == ("PENDING", None, None)
+@pytest.mark.parametrize(
+    ("in_redis", "state"),
+    [
+        ({"status": "STARTED"}, "STARTED"),
+        ({"status": "PENDING"}, "PENDING"),
+        (RedisConnectionError("refused"), "PENDING"),
+    ],
+)
+def test_a_pending_task_reads_started_while_a_worker_runs_it(
+    client: TestClient, infra: FakeInfra, in_redis: object, state: str
+) -> None:
+    task_id = str(uuid.uuid4())
+    infra.tasks.records[task_id] = TaskRecord(task_id=task_id, name="stack.sleep", args=[1])
+    meta = infra.tasks.publisher.backend.get_task_meta
+    if isinstance(in_redis, Exception):
+        meta.side_effect = in_redis
+    else:
+        meta.return_value = in_redis
+    assert client.get(f"/tasks/{task_id}").json()["state"] == state
 
 
-def test_a_failed_task_reports_its_error_as_text(client: TestClient, infra: FakeInfra) -> None:
-    infra.publisher.backend.get_task_meta.return_value = {
-        "status": "FAILURE",
-        "result": ValueError("bad input"),
-    }
-    body = client.get(f"/tasks/{uuid.uuid4()}").json()
-    assert body["state"] == "FAILURE"
-    assert body["result"] == "ValueError: bad input"
-
-
-def test_result_store_outage_is_503(client: TestClient, infra: FakeInfra) -> None:
-    infra.publisher.backend.get_task_meta.side_effect = OperationalError("refused")
-    response = client.get(f"/tasks/{uuid.uuid4()}")
-    assert response.status_code == 503
+def test_an_unknown_task_id_is_404(client: TestClient) -> None:
+    task_id = uuid.uuid4()
+    response = client.get(f"/tasks/{task_id}")
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"no task {task_id} was accepted here"
 
 
 def test_malformed_task_id_is_422(client: TestClient) -> None:
@@ -117,13 +102,12 @@ def test_malformed_task_id_is_422(client: TestClient) -> None:
 
 
 def test_nearest_checks_the_embedding_dimension(client: TestClient, infra: FakeInfra) -> None:
-    infra.publisher.send_task.return_value = MagicMock(id="t1")
     wrong = client.post("/tasks/nearest", json={"content": "a", "embedding": [1.0, 2.0]})
     assert wrong.status_code == 422
     assert "EMBEDDING_DIMENSION is 3" in wrong.json()["detail"]
     right = client.post("/tasks/nearest", json={"content": "a", "embedding": [1.0, 2.0, 3.0]})
     assert right.status_code == 202
-    assert infra.publisher.send_task.call_args.kwargs["args"] == ("a", [1.0, 2.0, 3.0])
+    assert infra.tasks.records[right.json()["task_id"]].args == ["a", [1.0, 2.0, 3.0]]
 
 
 def test_malformed_json_is_422(client: TestClient) -> None:
@@ -147,7 +131,7 @@ def test_oversized_body_is_refused_with_413(client: TestClient, infra: FakeInfra
     response = client.post("/tasks/nearest", json=big)
     assert response.status_code == 413
     assert "MAX_REQUEST_BODY_BYTES" in response.json()["detail"]
-    infra.publisher.send_task.assert_not_called()
+    assert infra.tasks.records == {}
 
 
 def test_streamed_oversized_body_is_refused_with_413(client: TestClient) -> None:

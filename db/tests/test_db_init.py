@@ -50,9 +50,9 @@ def test_dimension_check_passes_before_the_table_exists(monkeypatch: pytest.Monk
 def test_run_hands_the_configured_dimension_to_the_migrations(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    revisions = iter([None, "0002", "0002", "0002"])
+    revisions = iter([None, "0003", "0003", "0003"])
     upgrades: list[int] = []
-    monkeypatch.setattr(init, "create_db_engine", lambda settings, application_name: MagicMock())
+    monkeypatch.setattr(init, "create_db_engine", lambda settings, **options: MagicMock())
     monkeypatch.setattr(init, "wait_for_database", lambda engine, timeout: 1)
     monkeypatch.setattr(init, "embedding_column_dimension", lambda engine: None)
     monkeypatch.setattr(init, "current_revision", lambda engine: next(revisions))
@@ -90,7 +90,7 @@ def test_main_exits_1_when_the_database_stays_down(
 
 
 def test_migrations_ship_with_the_package() -> None:
-    assert head_revision() == "0002"
+    assert head_revision() == "0003"
     assert alembic_config().get_main_option("script_location") == "stack_db:migrations"
 
 
@@ -109,7 +109,7 @@ def test_offline_sql_creates_the_extension_and_a_sized_vector_column(
 
 
 def test_a_revision_no_file_has_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(init, "create_db_engine", lambda settings, application_name: MagicMock())
+    monkeypatch.setattr(init, "create_db_engine", lambda settings, **options: MagicMock())
     monkeypatch.setattr(init, "wait_for_database", lambda engine, timeout: 1)
     monkeypatch.setattr(init, "embedding_column_dimension", lambda engine: None)
     monkeypatch.setattr(init, "current_revision", lambda engine: "0099")

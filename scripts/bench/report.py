@@ -107,6 +107,11 @@ def tasks(data: dict[str, Any]) -> dict[str, str]:
         "burn_p50": f"{burn['p50']:.2f}",
         "burn_p99": f"{burn['p99']:.2f}",
         "throughput": rows(throughput),
+        "api_p50": figure([r["p50"] for r in data.get("api_ping_roundtrip_ms", [])], "ms"),
+        "api_p99": figure([r["p99"] for r in data.get("api_ping_roundtrip_ms", [])], "ms"),
+        "api_throughput": figure(
+            [r["tasks_per_s"] for r in data.get("api_ping_throughput", [])], "/s", 1
+        ),
     }
 
 

@@ -1,6 +1,8 @@
 """Section `tasks`: the dummy task's round trip, stack.cpu_burn's round trip
-and its work alone, and its throughput with 1 and 2 worker containers. The
-probes run inside the containers (task_probe.py, burn_probe.py)."""
+and its work alone, and its throughput with 1 and 2 worker containers; then
+the dummy task through the API, as a client sees it (round trip and
+throughput, one worker). The probes run inside the containers
+(task_probe.py, burn_probe.py, api_task_probe.py)."""
 
 from __future__ import annotations
 
@@ -45,6 +47,15 @@ def measure(stack: ComposeStack, runs: int, quick: bool) -> dict[str, Any]:
         task_probe(stack, "roundtrip", "stack.cpu_burn", 30, 20, [])["latencies_ms"]
     )
     in_process = probe_json(stack, "celery_worker", HERE / "burn_probe.py")
+    api_roundtrips, api_throughput = [], []
+    probe = HERE / "api_task_probe.py"
+    for number in range(1, runs + 1):
+        log(f"tasks {number}/{runs}: stack.ping through the API (POST, then GET until SUCCESS)")
+        latencies = probe_json(stack, "backend", probe, "roundtrip", str(pings), "20")
+        api_roundtrips.append(summary_ms(latencies["latencies_ms"]))
+        outcome = probe_json(stack, "backend", probe, "throughput", str(burns), "60")
+        outcome["tasks_per_s"] = round(outcome["tasks"] / outcome["seconds"], 2)
+        api_throughput.append(outcome)
     throughput: dict[str, list[dict[str, Any]]] = {}
     for workers in (1, 2):
         stack.up(no_build=True, scales={"celery_worker": workers}, wait_timeout=300)
@@ -60,4 +71,6 @@ def measure(stack: ComposeStack, runs: int, quick: bool) -> dict[str, Any]:
         "cpu_burn_roundtrip_ms": burn_roundtrip,
         "cpu_burn_in_process_ms": {key: summary_ms(values) for key, values in in_process.items()},
         "cpu_burn_throughput": throughput,
+        "api_ping_roundtrip_ms": api_roundtrips,
+        "api_ping_throughput": api_throughput,
     }

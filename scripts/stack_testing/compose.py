@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import shlex
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +23,7 @@ from python_on_whales import Container, DockerClient, DockerException
 from python_on_whales.components.compose.cli_wrapper import ComposeCLI
 
 from stack_testing.host import ROOT, ca_bundle, free_port
+from stack_testing.waiting import wait_until
 
 SERVICE_LABEL = "com.docker.compose.service"
 
@@ -195,6 +198,24 @@ class ComposeStack:
         """Every container of the project (stopped ones too), by service; with
         several of one service, the last."""
         return {c.config.labels[SERVICE_LABEL]: c for c in self.compose.ps(all=True)}
+
+    def health(self) -> dict[str, str]:
+        """Each service's health (its status when it has no healthcheck)."""
+        states = {name: c.state for name, c in self.services().items()}
+        return {n: s.health.status if s.health else s.status for n, s in states.items()}
+
+    def wait_healthy(self, services: Iterable[str], timeout: float) -> float:
+        """Seconds until every one of `services` reports healthy."""
+        started = time.monotonic()
+        names = set(services)
+        wait_until(
+            self.health,
+            until=lambda states: all(states.get(name) == "healthy" for name in names),
+            timeout=timeout,
+            interval=0.5,
+            describe=f"{', '.join(sorted(names))} healthy",
+        )
+        return time.monotonic() - started
 
     def exec(self, service: str, *command: str, index: int = 1, check: bool = True) -> str:
         """stdout of a command in a running container; with `check=False`, also

@@ -33,6 +33,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # Short limits: a crashed worker's task comes back 10 + 10 s later.
         TASK_SOFT_TIME_LIMIT_SECONDS="8",
         TASK_TIME_LIMIT_SECONDS="10",
+        # A task Redis never got is published again this soon.
+        TASK_REPUBLISH_AFTER_SECONDS="15",
+        TASK_SWEEP_INTERVAL_SECONDS="2",
     )
     stack.remove()
     started = time.monotonic()

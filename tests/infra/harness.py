@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ __all__ = [  # the harness's own names, and the driver's that the tests use
     "WaitTimeout",
     "docker_cli",
     "free_port",
+    "occupy_workers",
     "run_task",
     "send_tasks",
     "start_times",
@@ -115,20 +115,7 @@ def start_times(stack: Stack, *services: str) -> dict[str, datetime]:
 
 def wait_all_healthy(stack: Stack, timeout: float = 120) -> float:
     """Seconds until every long-running service reports healthy (no `up` involved)."""
-    started = time.monotonic()
-
-    def health() -> dict[str, str]:
-        states = {name: c.state for name, c in stack.services().items()}
-        return {name: s.health.status if s.health else s.status for name, s in states.items()}
-
-    wait_until(
-        health,
-        until=lambda states: all(states.get(name) == "healthy" for name in LONG_RUNNING),
-        timeout=timeout,
-        interval=0.5,
-        describe="every long-running service healthy",
-    )
-    return time.monotonic() - started
+    return stack.wait_healthy(LONG_RUNNING, timeout)
 
 
 def send_tasks(
@@ -138,6 +125,17 @@ def send_tasks(
     publisher of the worker's contract, as the API does."""
     given_id = ["--task-id", task_id] if task_id else []
     return stack.publish("send", name, json.dumps(args), str(count), *given_id).split()
+
+
+def occupy_workers(
+    stack: Stack, sleep: float, processes: int, pings: int
+) -> tuple[list[str], list[str]]:
+    """`processes` long tasks running (STARTED, by Celery's state in Redis: the
+    API says PENDING until the outcome) and `pings` queued behind them; their ids."""
+    sleeps, _, queued = stack.publish("occupy", str(sleep), str(processes), str(pings)).partition(
+        " | "
+    )
+    return sleeps.split(), queued.split()
 
 
 def task_status(stack: Stack, task_id: str) -> dict[str, Any]:

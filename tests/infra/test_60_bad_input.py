@@ -94,11 +94,11 @@ def test_malformed_json_is_422(stack: Stack) -> None:
     assert response.status_code == 422
 
 
-def test_unknown_task_id_is_pending_and_malformed_one_is_422(stack: Stack) -> None:
-    unknown = httpx.get(f"{stack.api}/tasks/{uuid.uuid4()}", timeout=5)
-    assert unknown.status_code == 200
-    assert unknown.json()["state"] == "PENDING"
-    assert unknown.json()["worker"] is None
+def test_unknown_task_id_is_404_and_malformed_one_is_422(stack: Stack) -> None:
+    task_id = uuid.uuid4()
+    unknown = httpx.get(f"{stack.api}/tasks/{task_id}", timeout=5)
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == f"no task {task_id} was accepted here"
     assert httpx.get(f"{stack.api}/tasks/nope", timeout=5).status_code == 422
 
 

@@ -7,6 +7,7 @@ volume at the end of the session."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from collections.abc import Iterator
@@ -21,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from stack_testing import ComposeStack, free_port
 
-PROJECT = "stack-sql"
+# Another name (SQL_PROJECT) lets two checkouts run the tier at once.
+PROJECT = os.environ.get("SQL_PROJECT", "stack-sql")
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +53,6 @@ def engine(database_settings: DatabaseSettings) -> Iterator[Engine]:
     """An engine on an empty schema: what the migrations made is dropped first."""
     engine = create_db_engine(database_settings, application_name="sql-tests")
     with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS document, alembic_version"))
+        connection.execute(text("DROP TABLE IF EXISTS document, task_record, alembic_version"))
     yield engine
     engine.dispose()

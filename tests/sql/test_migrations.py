@@ -17,11 +17,12 @@ from stack_db.migrate import (
 )
 
 SCHEMA = """
-SELECT 'column ' || column_name || ' ' || data_type || ' ' || is_nullable
-  FROM information_schema.columns WHERE table_name = 'document'
-UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE tablename = 'document'
+SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
+  FROM information_schema.columns WHERE table_name IN ('document', 'task_record')
+UNION ALL SELECT 'index ' || indexdef FROM pg_indexes
+  WHERE tablename IN ('document', 'task_record')
 UNION ALL SELECT 'constraint ' || conname FROM pg_constraint
-  WHERE conrelid = to_regclass('document')
+  WHERE conrelid IN (to_regclass('document'), to_regclass('task_record'))
 UNION ALL SELECT 'extension ' || extname FROM pg_extension WHERE extname = 'vector'
 ORDER BY 1
 """
@@ -34,11 +35,17 @@ def schema(engine: Engine) -> list[str]:
 
 def test_upgrade_downgrade_and_upgrade_again(engine: Engine) -> None:
     upgrade_to_head(engine, embedding_dimension=3)
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     assert embedding_column_dimension(engine) == 3
     created = schema(engine)
     assert "constraint uq_document_task_id" in created
     assert any("USING hnsw (embedding vector_l2_ops)" in line for line in created)
+    assert "column task_record.state character varying NO" in created
+    assert any("ix_task_record_unfinished" in line for line in created)
+
+    downgrade_to(engine, "0002", embedding_dimension=3)
+    assert current_revision(engine) == "0002"
+    assert not any("task_record" in line for line in schema(engine))
 
     downgrade_to(engine, "0001", embedding_dimension=3)
     assert current_revision(engine) == "0001"
@@ -67,7 +74,7 @@ def test_a_second_db_init_changes_nothing(
         db_init.run(database_settings)
     assert schema(engine) == first
     assert current_revision(engine) == head_revision()
-    assert "schema already at revision 0002; nothing to do" in caplog.messages
+    assert "schema already at revision 0003; nothing to do" in caplog.messages
 
 
 def test_db_init_refuses_a_dimension_the_column_does_not_have(

@@ -4,6 +4,8 @@ from types import SimpleNamespace
 from unittest.mock import MagicMock
 
 import pytest
+import tenacity
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from stack_db.database_settings import DatabaseSettings
 from stack_db.documents import Neighbour
 from stack_worker import tasks
@@ -21,19 +23,26 @@ def eager_app() -> object:
     return app
 
 
-def test_ping_answers_pong(eager_app: object) -> None:
+def test_ping_answers_pong(eager_app: object, session: MagicMock) -> None:
     assert tasks.ping.delay().get() == "pong"
 
 
-def test_store_and_find_nearest_returns_the_neighbour(
-    eager_app: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def session(monkeypatch: pytest.MonkeyPatch) -> MagicMock:
+    """The worker's database session, mocked for every task of the test."""
     session = MagicMock()
+    session.__enter__.return_value = session
     monkeypatch.setattr(tasks.database, "session_factory", lambda: lambda: session)
-    stored: dict[str, object] = {}
+    return session
 
-    def store(s: object, c: str, e: list[float], task_id: str) -> SimpleNamespace:
-        stored["task_id"] = task_id
+
+def test_store_and_find_nearest_commits_the_row_with_the_outcome(
+    eager_app: object, session: MagicMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order: list[str] = []
+
+    def store(s: object, c: str, e: list[float], task_id: str, commit: bool) -> SimpleNamespace:
+        order.append(f"store {task_id} commit={commit}")
         return SimpleNamespace(id=7)
 
     monkeypatch.setattr(tasks, "store_document", store)
@@ -44,20 +53,60 @@ def test_store_and_find_nearest_returns_the_neighbour(
         return [Neighbour(id=3, content="close", distance=0.5)]
 
     monkeypatch.setattr(tasks, "nearest_documents", nearest)
+
+    def finish(s: object, task_id: str, state: str, result: object, worker: object) -> bool:
+        order.append(f"finish {task_id} {state}")
+        return True
+
+    monkeypatch.setattr(tasks, "finish_task", finish)
+    session.commit.side_effect = lambda: order.append("commit")
     outcome = tasks.store_and_find_nearest.delay("text", [1.0, 2.0, 3.0])
     result = outcome.get()
-    assert stored["task_id"] == outcome.id  # the row is keyed by the task: stored once
+    # The row is keyed by the task (stored once), and committed with the outcome.
+    assert order == [f"store {outcome.id} commit=False", f"finish {outcome.id} SUCCESS", "commit"]
     assert result == {"stored_id": 7, "nearest": {"id": 3, "content": "close", "distance": 0.5}}
     assert seen == {"embedding": [1.0, 2.0, 3.0], "exclude_id": 7}
 
 
 def test_store_and_find_nearest_with_an_empty_table(
-    eager_app: object, monkeypatch: pytest.MonkeyPatch
+    eager_app: object, session: MagicMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tasks.database, "session_factory", lambda: MagicMock)
-    monkeypatch.setattr(tasks, "store_document", lambda s, c, e, task_id: SimpleNamespace(id=1))
+    monkeypatch.setattr(tasks, "store_document", lambda *a, **k: SimpleNamespace(id=1))
     monkeypatch.setattr(tasks, "nearest_documents", lambda *a, **k: [])
     assert tasks.store_and_find_nearest.delay("t", [0.0]).get() == {"stored_id": 1, "nearest": None}
+
+
+def test_a_database_blip_is_retried_inside_the_task(
+    eager_app: object, session: MagicMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[int] = []
+
+    def store(*args: object, **kwargs: object) -> SimpleNamespace:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise OperationalError("INSERT", None, Exception("server closed the connection"))
+        return SimpleNamespace(id=5)
+
+    monkeypatch.setattr(tasks, "store_document", store)
+    monkeypatch.setattr(tasks, "nearest_documents", lambda *a, **k: [])
+    monkeypatch.setattr(tasks.tenacity, "wait_exponential", lambda **k: tenacity.wait_none())
+    assert tasks.store_and_find_nearest.delay("t", [0.0]).get() == {"stored_id": 5, "nearest": None}
+    assert len(attempts) == 3
+
+
+def test_an_error_that_is_not_transient_is_not_retried(
+    eager_app: object, session: MagicMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[int] = []
+
+    def store(*args: object, **kwargs: object) -> SimpleNamespace:
+        attempts.append(1)
+        raise ProgrammingError("INSERT", None, Exception("column does not exist"))
+
+    monkeypatch.setattr(tasks, "store_document", store)
+    with pytest.raises(ProgrammingError):
+        tasks.store_and_find_nearest.delay("t", [0.0]).get()
+    assert len(attempts) == 1
 
 
 def test_worker_database_engine_is_made_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -75,18 +124,18 @@ def test_worker_database_engine_is_made_once_per_process(monkeypatch: pytest.Mon
         database.session_factory.cache_clear()
 
 
-def test_sleep_waits_and_returns_the_seconds(eager_app: object) -> None:
+def test_sleep_waits_and_returns_the_seconds(eager_app: object, session: MagicMock) -> None:
     assert tasks.sleep.delay(0.01).get() == 0.01
 
 
-def test_cpu_burn_is_deterministic(eager_app: object) -> None:
+def test_cpu_burn_is_deterministic(eager_app: object, session: MagicMock) -> None:
     assert tasks.cpu_burn.delay(1000).get() == tasks.burn(1000) == tasks.cpu_burn.delay(1000).get()
     assert tasks.burn(0) == 0
     assert tasks.burn(1) == 12345
     assert tasks.burn(3) != tasks.burn(2)
 
 
-def test_cpu_burn_refuses_an_unbounded_size(eager_app: object) -> None:
+def test_cpu_burn_refuses_an_unbounded_size(eager_app: object, session: MagicMock) -> None:
     with pytest.raises(ValueError, match="iterations"):
         tasks.cpu_burn.delay(tasks.CPU_BURN_MAX_ITERATIONS + 1).get()
     with pytest.raises(ValueError, match="iterations"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,28 +15,43 @@ from stack_db.database_settings import DatabaseSettings
 from stack_backend.auth import require_token
 from stack_backend.body_limit import BodySizeLimit
 from stack_backend.clients import Clients, build_clients
-from stack_backend.errors import broker_unavailable, request_validation_error
+from stack_backend.errors import (
+    broker_unavailable,
+    idempotency_key_reused,
+    request_validation_error,
+    task_store_unavailable,
+)
 from stack_backend.mcp_server import build_mcp
 from stack_backend.metrics import ApiMetrics
 from stack_backend.metrics import router as metrics_router
 from stack_backend.offline_docs import offline_docs_app
 from stack_backend.routes import health, tasks
 from stack_backend.settings import ApiSettings
+from stack_backend.sweeper import sweep_forever
 from stack_backend.task_queue import BrokerUnavailable
+from stack_backend.task_store import IdempotencyKeyReused, TaskStoreUnavailable
 
 
 def create_app(
     settings: ApiSettings, database: DatabaseSettings, clients: Clients | None = None
 ) -> FastAPI:
     """Build the API around its clients (tests pass mocked ones). The clients
-    connect on first use and are closed at shutdown."""
+    connect on first use and are closed at shutdown; the sweeper runs between."""
     clients = clients or build_clients(settings, database)
 
     @asynccontextmanager
     async def close_clients(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(
+            sweep_forever(
+                clients.tasks,
+                settings.task_sweep_interval_seconds,
+                settings.task_republish_after_seconds,
+            )
+        )
         try:
             yield
         finally:
+            sweeper.cancel()
             await clients.close()
 
     mcp_app = build_mcp(clients).http_app(path="/")
@@ -49,6 +65,8 @@ def create_app(
     app.state.metrics.instrument(app)
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(BrokerUnavailable, broker_unavailable)
+    app.add_exception_handler(TaskStoreUnavailable, task_store_unavailable)
+    app.add_exception_handler(IdempotencyKeyReused, idempotency_key_reused)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     # Outermost: every request gets an id (a valid incoming X-Request-ID, else a
     # new one), returned in the response and carried into its log lines and

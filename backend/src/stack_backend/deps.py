@@ -8,6 +8,7 @@ from celery import Celery
 from fastapi import Depends, Request
 
 from stack_backend.clients import Clients
+from stack_backend.task_store import TaskStore
 
 
 # `async def` although nothing is awaited: FastAPI runs a plain `def` dependency
@@ -25,3 +26,10 @@ async def get_publisher(clients: ClientsDep) -> Celery:
 
 
 PublisherDep = Annotated[Celery, Depends(get_publisher)]
+
+
+async def get_task_store(clients: ClientsDep) -> TaskStore:
+    return clients.tasks
+
+
+TaskStoreDep = Annotated[TaskStore, Depends(get_task_store)]

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from stack_backend.task_queue import BrokerUnavailable
+from stack_backend.task_store import IdempotencyKeyReused, TaskStoreUnavailable
 
 
 async def request_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -28,3 +29,15 @@ async def broker_unavailable(request: Request, exc: Exception) -> JSONResponse:
     """503 with what is down: the client may retry later."""
     assert isinstance(exc, BrokerUnavailable)
     return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+async def task_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503: nothing was accepted (or, if Postgres committed just before the
+    connection broke, a retry with the same Idempotency-Key finds it)."""
+    assert isinstance(exc, TaskStoreUnavailable)
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+async def idempotency_key_reused(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IdempotencyKeyReused)
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)

@@ -100,3 +100,19 @@ class ApiSettings(BrokerSettings):
                 "value, for example `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
         return self
+
+    task_republish_after_seconds: float = Field(
+        default=330.0,
+        ge=5,
+        le=86400,
+        description="An accepted task with no outcome this long after it was last published "
+        "is published again by the API's sweeper (Redis may have lost it). Keep it above the "
+        "worker's `TASK_TIME_LIMIT_SECONDS` plus the time a task may wait in the queue: a "
+        "task republished while it still runs runs twice.",
+    )
+    task_sweep_interval_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between two looks of the sweeper for tasks to publish again.",
+    )

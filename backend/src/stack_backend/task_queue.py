@@ -1,4 +1,4 @@
-"""Queueing tasks for the worker and reading their state, off the event loop.
+"""Sending tasks to the worker through Redis.
 
 Every way Redis can be unreachable ends in one exception, `BrokerUnavailable`,
 which the HTTP routes (errors.py) and the MCP tools (mcp_server.py) each map
@@ -15,7 +15,6 @@ from celery import Celery
 from celery.result import AsyncResult
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
-from starlette.concurrency import run_in_threadpool
 
 # What publishing or reading a task raises when Redis is unreachable: kombu's
 # error from the broker and redis-py's from the result store.
@@ -29,7 +28,9 @@ class BrokerUnavailable(Exception):
     """Redis (the broker or the result store) cannot be reached."""
 
     def __init__(self, part: str, cause: BaseException) -> None:
-        if _REDIS_FULL in str(cause):
+        # A full Redis refuses the write outright: nothing was queued.
+        self.full = _REDIS_FULL in str(cause)
+        if self.full:
             super().__init__(
                 f"the {part} (Redis) is full: it refuses new writes at its memory limit "
                 "(REDIS_MAXMEMORY) until queued tasks are taken and results expire; retry later"
@@ -59,21 +60,19 @@ def send(publisher: Celery, task_name: str, *args: Any) -> AsyncResult[Any]:
         return publisher.send_task(task_name, args=args)
 
 
-async def publish(publisher: Celery, task_name: str, *args: Any) -> str:
-    """Send a task by name from the event loop; returns its id."""
-    result = await run_in_threadpool(send, publisher, task_name, *args)
-    return str(result.id)
+def send_once(publisher: Celery, task_name: str, *args: Any, task_id: str) -> None:
+    """Send a recorded task, one attempt bounded by the socket timeout: if it
+    fails, the sweeper sends it again (task_store)."""
+    with _outage_of("task broker"):
+        publisher.send_task(task_name, args=args, task_id=task_id, retry=False)
 
 
-def _state_result_worker(publisher: Celery, task_id: str) -> tuple[str, Any, str | None]:
-    with _outage_of("result store"):
-        meta = publisher.backend.get_task_meta(task_id)  # one read of the result store
-    value = meta.get("result")
-    if isinstance(value, BaseException):
-        value = f"{type(value).__name__}: {value}"
-    return meta["status"], value, meta.get("worker")
-
-
-async def task_state(publisher: Celery, task_id: str) -> tuple[str, Any, str | None]:
-    """A task's state, result and worker, from the result store."""
-    return await run_in_threadpool(_state_result_worker, publisher, task_id)
+def is_started(publisher: Celery, task_id: str) -> bool:
+    """Whether a worker has started the task, by Celery's state in Redis (the
+    worker stores STARTED there, not in Postgres). Redis unreachable: not known
+    to have started."""
+    try:
+        with _outage_of("result store"):
+            return bool(publisher.backend.get_task_meta(task_id)["status"] == "STARTED")
+    except BrokerUnavailable:
+        return False

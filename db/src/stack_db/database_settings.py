@@ -67,6 +67,13 @@ class DatabaseSettings(StackSettings):
     db_connect_timeout_seconds: int = Field(
         default=5, ge=1, le=60, description="Seconds to wait for a new connection (1 to 60)."
     )
+    db_statement_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a statement of the API or the worker may run before Postgres "
+        "cancels it (`statement_timeout`).",
+    )
     db_init_timeout_seconds: float = Field(
         default=60.0,
         gt=0,

@@ -93,7 +93,7 @@ def check_embedding_dimension(engine: Engine, expected: int) -> None:
 
 
 def run(settings: DatabaseSettings) -> None:
-    engine = create_db_engine(settings, application_name="db-init")
+    engine = create_db_engine(settings, application_name="db-init", limit_statements=False)
     try:
         attempts = wait_for_database(engine, settings.db_init_timeout_seconds)
         log.info("database reachable after %d attempt(s)", attempts)

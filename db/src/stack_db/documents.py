@@ -18,10 +18,17 @@ class Neighbour:
 
 
 def store_document(
-    session: Session, content: str, embedding: list[float], task_id: str | None = None
+    session: Session,
+    content: str,
+    embedding: list[float],
+    task_id: str | None = None,
+    *,
+    commit: bool = True,
 ) -> Document:
     """Store a document. With a task id, at most once: storing again under the
-    same id returns the row the first run stored."""
+    same id returns the row the first run stored. `commit=False` leaves the
+    transaction open, so that the caller commits the row with what else the
+    task writes (its outcome)."""
     if task_id is None:
         document = Document(content=content, embedding=embedding)
         session.add(document)
@@ -33,7 +40,8 @@ def store_document(
         .values(content=content, embedding=embedding, task_id=task_id)
         .on_conflict_do_nothing(index_elements=["task_id"])
     )
-    session.commit()
+    if commit:
+        session.commit()
     return session.exec(select(Document).where(Document.task_id == task_id)).one()
 
 

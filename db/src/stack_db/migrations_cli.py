@@ -40,7 +40,7 @@ def next_revision_id(scripts: ScriptDirectory) -> str:
 
 def revision(settings: DatabaseSettings, message: str) -> str:
     """Autogenerate a revision; returns the path of the file written."""
-    engine = create_db_engine(settings, application_name="migrations")
+    engine = create_db_engine(settings, application_name="migrations", limit_statements=False)
     try:
         with engine.connect() as connection:
             config = alembic_config(connection, settings.embedding_dimension)
@@ -53,7 +53,7 @@ def revision(settings: DatabaseSettings, message: str) -> str:
 
 
 def downgrade(settings: DatabaseSettings) -> None:
-    engine = create_db_engine(settings, application_name="migrations")
+    engine = create_db_engine(settings, application_name="migrations", limit_statements=False)
     try:
         with engine.begin() as connection:
             command.downgrade(alembic_config(connection, settings.embedding_dimension), "-1")

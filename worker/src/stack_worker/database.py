@@ -30,7 +30,10 @@ def configure(settings: DatabaseSettings) -> None:
 def engine() -> Engine:
     if _settings is None:
         raise RuntimeError("the worker's database is not configured: call configure() first")
-    return create_db_engine(_settings, application_name="stack-worker")
+    # A task's outcome (with its effect) lost in a Postgres crash leaves its
+    # record PENDING, and the sweeper sends it again: so the worker need not
+    # wait for each commit's fsync, which would bound it to one task per fsync.
+    return create_db_engine(_settings, application_name="stack-worker", wait_for_flush=False)
 
 
 @cache

@@ -7,10 +7,13 @@ import time
 from dataclasses import asdict
 from typing import Any
 
+import tenacity
 from celery import Task, shared_task
 from stack_db.documents import nearest_documents, store_document
+from stack_db.engine import is_transient
+from stack_db.task_records import SUCCESS, finish_task
 
-from stack_worker import database
+from stack_worker import database, outcomes
 from stack_worker.contract import (
     CPU_BURN_TASK,
     NEAREST_DOCUMENT_TASK,
@@ -55,6 +58,23 @@ def cpu_burn(iterations: int = CPU_BURN_DEFAULT_ITERATIONS) -> int:
     return burn(iterations)
 
 
+# Transient database errors are retried within this share of the soft time limit;
+# after that the task fails, its record stays PENDING and the sweeper sends it again.
+TRANSIENT_RETRY_SHARE = 0.5
+
+
+def retrying_transient_errors(task: Task[Any, Any]) -> tenacity.Retrying:
+    """Bounded retries of what `is_transient` calls transient (Postgres
+    restarting, a connection cut), with back-off, inside the soft time limit."""
+    soft_limit = task.app.conf.task_soft_time_limit or 60
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception(is_transient),
+        wait=tenacity.wait_exponential(multiplier=0.2, max=2),
+        stop=tenacity.stop_after_delay(soft_limit * TRANSIENT_RETRY_SHARE),
+        reraise=True,
+    )
+
+
 @shared_task(name=NEAREST_DOCUMENT_TASK, bind=True)
 def store_and_find_nearest(
     self: Task[Any, Any], content: str, embedding: list[float]
@@ -62,12 +82,22 @@ def store_and_find_nearest(
     """Store a document and return its nearest stored neighbour (pgvector, L2).
 
     Idempotent: the row is keyed by the task id, so a redelivered run (after a
-    crash) finds the row the first run stored and answers the same."""
-    with database.session_factory()() as session:
-        document = store_document(session, content, embedding, task_id=self.request.id)
-        assert document.id is not None
-        neighbours = nearest_documents(session, embedding, limit=1, exclude_id=document.id)
-    return {
-        "stored_id": document.id,
-        "nearest": asdict(neighbours[0]) if neighbours else None,
-    }
+    crash) finds the row the first run stored. The row and the task's outcome
+    are committed in one transaction: either both are recorded or neither."""
+    task_id = self.request.id
+    assert task_id is not None  # a task run by a worker always has its id
+    for attempt in retrying_transient_errors(self):
+        with attempt, database.session_factory()() as session:
+            document = store_document(session, content, embedding, task_id=task_id, commit=False)
+            assert document.id is not None
+            neighbours = nearest_documents(session, embedding, limit=1, exclude_id=document.id)
+            result = {
+                "stored_id": document.id,
+                "nearest": asdict(neighbours[0]) if neighbours else None,
+            }
+            finish_task(session, task_id, SUCCESS, result, self.request.hostname)
+            session.commit()
+    return result
+
+
+outcomes.RECORD_THEMSELVES.add(NEAREST_DOCUMENT_TASK)

@@ -1,18 +1,37 @@
-"""Tasks: enqueue work for the worker and follow it."""
+"""Tasks: enqueue work for the worker and follow it.
+
+A 202 means the task is recorded in Postgres (stack_backend.task_store): it
+will run, at least once, whatever becomes of its message in Redis. Its state
+is read from the same record."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Header, HTTPException, status
 from pydantic import BaseModel, Field
+from stack_db.task_records import PENDING
 from stack_worker.contract import NEAREST_DOCUMENT_TASK, PING_TASK
+from starlette.concurrency import run_in_threadpool
 
-from stack_backend.deps import ClientsDep, PublisherDep
-from stack_backend.task_queue import publish, task_state
+from stack_backend.deps import ClientsDep, TaskStoreDep
+from stack_backend.task_queue import is_started
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Any unique string, chosen by the client for one request. Sent again "
+        "with the same request (after a 503, a timeout or a reset, when the client cannot "
+        "know whether the task was accepted), it answers the task accepted the first time "
+        "instead of accepting a second one.",
+    ),
+]
 
 
 class TaskAccepted(BaseModel):
@@ -22,8 +41,8 @@ class TaskAccepted(BaseModel):
 class TaskStatus(BaseModel):
     task_id: str
     state: str = Field(
-        description="Celery's state: PENDING (also for an id nobody knows), STARTED, "
-        "RETRY, SUCCESS, FAILURE or REVOKED"
+        description="PENDING (accepted, not finished: queued, or about to be sent again), "
+        "STARTED (a worker runs it), SUCCESS or FAILURE"
     )
     result: Any = Field(description="The return value on SUCCESS, the error on FAILURE")
     worker: str | None = Field(default=None, description="The worker node that ran it, once known")
@@ -37,13 +56,16 @@ class NearestDocumentRequest(BaseModel):
 
 
 @router.post("/ping", status_code=status.HTTP_202_ACCEPTED)
-async def enqueue_ping(publisher: PublisherDep) -> TaskAccepted:
+async def enqueue_ping(tasks: TaskStoreDep, idempotency_key: IdempotencyKey = None) -> TaskAccepted:
     """Enqueue the dummy task."""
-    return TaskAccepted(task_id=await publish(publisher, PING_TASK))
+    task_id = await run_in_threadpool(tasks.submit, PING_TASK, [], idempotency_key)
+    return TaskAccepted(task_id=task_id)
 
 
 @router.post("/nearest", status_code=status.HTTP_202_ACCEPTED)
-async def enqueue_nearest(body: NearestDocumentRequest, clients: ClientsDep) -> TaskAccepted:
+async def enqueue_nearest(
+    body: NearestDocumentRequest, clients: ClientsDep, idempotency_key: IdempotencyKey = None
+) -> TaskAccepted:
     """Store a document with its embedding, and find its nearest stored neighbour."""
     expected = clients.database.embedding_dimension
     if len(body.embedding) != expected:
@@ -51,13 +73,23 @@ async def enqueue_nearest(body: NearestDocumentRequest, clients: ClientsDep) -> 
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"embedding has {len(body.embedding)} values; EMBEDDING_DIMENSION is {expected}",
         )
-    task_id = await publish(clients.publisher, NEAREST_DOCUMENT_TASK, body.content, body.embedding)
+    args = [body.content, body.embedding]
+    task_id = await run_in_threadpool(
+        clients.tasks.submit, NEAREST_DOCUMENT_TASK, args, idempotency_key
+    )
     return TaskAccepted(task_id=task_id)
 
 
-@router.get("/{task_id}")
-async def get_task(task_id: uuid.UUID, publisher: PublisherDep) -> TaskStatus:
-    """A task's state. Celery cannot tell an unknown id from a queued task:
-    both answer PENDING."""
-    state, result, worker = await task_state(publisher, str(task_id))
-    return TaskStatus(task_id=str(task_id), state=state, result=result, worker=worker)
+@router.get("/{task_id}", responses={404: {"description": "No task was accepted with this id"}})
+async def get_task(task_id: uuid.UUID, tasks: TaskStoreDep) -> TaskStatus:
+    """A task's state, from its record in Postgres; while it has no outcome,
+    STARTED if Celery's state in Redis says a worker runs it."""
+    record = await run_in_threadpool(tasks.status, str(task_id))
+    if record is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task {task_id} was accepted here")
+    state = record.state
+    if state == PENDING and await run_in_threadpool(is_started, tasks.publisher, record.task_id):
+        state = "STARTED"
+    return TaskStatus(
+        task_id=record.task_id, state=state, result=record.result, worker=record.worker
+    )
