@@ -70,15 +70,20 @@ def test_a_task_reads_its_record(client: TestClient, infra: FakeInfra) -> None:
 
 
 @pytest.mark.parametrize(
-    ("in_redis", "state"),
+    ("in_redis", "state", "worker"),
     [
-        ({"status": "STARTED"}, "STARTED"),
-        ({"status": "PENDING"}, "PENDING"),
-        (RedisConnectionError("refused"), "PENDING"),
+        (
+            {"status": "STARTED", "result": {"pid": 7, "hostname": "celery@n3"}},
+            "STARTED",
+            "celery@n3",
+        ),
+        ({"status": "STARTED"}, "STARTED", None),
+        ({"status": "PENDING"}, "PENDING", None),
+        (RedisConnectionError("refused"), "PENDING", None),
     ],
 )
 def test_a_pending_task_reads_started_while_a_worker_runs_it(
-    client: TestClient, infra: FakeInfra, in_redis: object, state: str
+    client: TestClient, infra: FakeInfra, in_redis: object, state: str, worker: str | None
 ) -> None:
     task_id = str(uuid.uuid4())
     infra.tasks.records[task_id] = TaskRecord(task_id=task_id, name="stack.sleep", args=[1])
@@ -87,7 +92,8 @@ def test_a_pending_task_reads_started_while_a_worker_runs_it(
         meta.side_effect = in_redis
     else:
         meta.return_value = in_redis
-    assert client.get(f"/tasks/{task_id}").json()["state"] == state
+    answer = client.get(f"/tasks/{task_id}").json()
+    assert (answer["state"], answer["worker"]) == (state, worker)
 
 
 def test_an_unknown_task_id_is_404(client: TestClient) -> None:

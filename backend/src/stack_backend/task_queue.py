@@ -67,12 +67,17 @@ def send_once(publisher: Celery, task_name: str, *args: Any, task_id: str) -> No
         publisher.send_task(task_name, args=args, task_id=task_id, retry=False)
 
 
-def is_started(publisher: Celery, task_id: str) -> bool:
-    """Whether a worker has started the task, by Celery's state in Redis (the
-    worker stores STARTED there, not in Postgres). Redis unreachable: not known
-    to have started."""
+def started_by(publisher: Celery, task_id: str) -> str | None:
+    """The worker running the task, by Celery's state in Redis (the worker
+    stores STARTED there, with its node name, not in Postgres); None when no
+    worker is known to run it, Redis unreachable included."""
     try:
         with _outage_of("result store"):
-            return bool(publisher.backend.get_task_meta(task_id)["status"] == "STARTED")
+            meta = publisher.backend.get_task_meta(task_id)
     except BrokerUnavailable:
-        return False
+        return None
+    if meta.get("status") != "STARTED":
+        return None
+    running = meta.get("result")
+    hostname = running.get("hostname") if isinstance(running, dict) else None
+    return str(hostname) if hostname else ""

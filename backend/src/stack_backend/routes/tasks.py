@@ -16,7 +16,7 @@ from stack_worker.contract import NEAREST_DOCUMENT_TASK, PING_TASK
 from starlette.concurrency import run_in_threadpool
 
 from stack_backend.deps import ClientsDep, TaskStoreDep
-from stack_backend.task_queue import is_started
+from stack_backend.task_queue import started_by
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -83,13 +83,13 @@ async def enqueue_nearest(
 @router.get("/{task_id}", responses={404: {"description": "No task was accepted with this id"}})
 async def get_task(task_id: uuid.UUID, tasks: TaskStoreDep) -> TaskStatus:
     """A task's state, from its record in Postgres; while it has no outcome,
-    STARTED if Celery's state in Redis says a worker runs it."""
+    STARTED, with the worker, if Celery's state in Redis says a worker runs it."""
     record = await run_in_threadpool(tasks.status, str(task_id))
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task {task_id} was accepted here")
-    state = record.state
-    if state == PENDING and await run_in_threadpool(is_started, tasks.publisher, record.task_id):
-        state = "STARTED"
-    return TaskStatus(
-        task_id=record.task_id, state=state, result=record.result, worker=record.worker
-    )
+    state, worker = record.state, record.worker
+    if state == PENDING:
+        running_on = await run_in_threadpool(started_by, tasks.publisher, record.task_id)
+        if running_on is not None:
+            state, worker = "STARTED", running_on or None
+    return TaskStatus(task_id=record.task_id, state=state, result=record.result, worker=worker)
