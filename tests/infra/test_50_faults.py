@@ -85,7 +85,11 @@ def test_scale_out_spreads_tasks_and_each_worker_checks_itself(stack: Stack) -> 
         stack.up(scales={"celery_worker": 3})
         containers = stack.containers("celery_worker")
         assert len(containers) == 3
-        statuses = wait_tasks(stack, send_tasks(stack, "stack.sleep", [0.5], 12), timeout=60)
+        # One 6 s task per worker process (2 each, and a worker reserves no more
+        # than it runs): any two workers hold four, so the last two start at once
+        # only on the third. With short tasks, two workers could finish the lot
+        # before a third one slow to start under load took any.
+        statuses = wait_tasks(stack, send_tasks(stack, "stack.sleep", [6], 6), timeout=90)
         workers = {s["worker"] for s in statuses}
         assert len(workers) == 3, f"tasks ran on {workers}"
 
