@@ -22,7 +22,7 @@ from stack_backend.errors import (
     task_store_unavailable,
 )
 from stack_backend.mcp_server import build_mcp
-from stack_backend.metrics import ApiMetrics
+from stack_backend.metrics import ApiMetrics, RequestMetrics
 from stack_backend.metrics import router as metrics_router
 from stack_backend.offline_docs import offline_docs_app
 from stack_backend.routes import health, tasks
@@ -62,7 +62,7 @@ def create_app(
     )
     app.state.clients = clients
     app.state.metrics = ApiMetrics()
-    app.state.metrics.instrument(app)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(BrokerUnavailable, broker_unavailable)
     app.add_exception_handler(TaskStoreUnavailable, task_store_unavailable)
@@ -70,8 +70,11 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     # Outermost: every request gets an id (a valid incoming X-Request-ID, else a
     # new one), returned in the response and carried into its log lines and
-    # into the tasks it queues (stack_worker.contract).
-    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    # into the tasks it queues (stack_worker.contract). Those read it from the
+    # context, not from the request's headers, which are left as they came.
+    app.add_middleware(
+        CorrelationIdMiddleware, header_name="X-Request-ID", update_request_header=False
+    )
     app.include_router(health.router)
     # Every task route needs the token (when one is set); /health decides per caller.
     app.include_router(tasks.router, dependencies=[Depends(require_token)])
