@@ -77,14 +77,19 @@ def test_mcp_needs_the_token(
         assert '"serverInfo"' in response.text
 
 
-def test_health_details_only_with_the_token(guarded: TestClient) -> None:
+@pytest.mark.parametrize(
+    "authorization",
+    [f"Basic {TOKEN}", "Bearer", f"Bearer  {TOKEN}x", f"Bearer {TOKEN[:-1]}", "wrong"],
+)
+def test_health_details_only_with_the_token(guarded: TestClient, authorization: str) -> None:
     anonymous = guarded.get("/health")
     assert anonymous.status_code == 200
     assert anonymous.json() == {"status": "ok"}
-    wrong = guarded.get("/health", headers=bearer("wrong"))
+    wrong = guarded.get("/health", headers={"authorization": authorization})
     assert wrong.json() == {"status": "ok"}
-    detailed = guarded.get("/health", headers=bearer(TOKEN)).json()
-    assert detailed["components"]["redis"]["status"] == "up"
+    for scheme in ("Bearer", "bearer"):
+        detailed = guarded.get("/health", headers={"authorization": f"{scheme} {TOKEN}"}).json()
+        assert detailed["components"]["redis"]["status"] == "up"
 
 
 def test_liveness_stays_open(guarded: TestClient) -> None:

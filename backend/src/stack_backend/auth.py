@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from fastmcp.server.auth import AccessToken, TokenVerifier
 from pydantic import SecretStr
 
@@ -40,6 +41,15 @@ async def is_authenticated(
 
 
 Authenticated = Annotated[bool, Depends(is_authenticated)]
+
+
+def carries_token(expected: SecretStr | None, authorization: str | None) -> bool:
+    """`is_authenticated` as a plain call on the `Authorization` header, for a
+    route too hot for FastAPI's dependency resolution (GET /health)."""
+    if expected is None:
+        return True
+    scheme, token = get_authorization_scheme_param(authorization)
+    return scheme.lower() == "bearer" and bool(token) and token_matches(expected, token)
 
 
 async def require_token(authenticated: Authenticated) -> None:
