@@ -24,6 +24,8 @@ def test_worker_app_is_configured_for_reliable_delivery() -> None:
     assert conf.task_soft_time_limit < conf.task_time_limit
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
     assert conf.result_extended is True
+    # Task events cost three messages a task: sent only once Flower asks.
+    assert conf.worker_send_task_events is False
 
 
 def test_worker_app_registers_its_tasks_heartbeat_and_database() -> None:

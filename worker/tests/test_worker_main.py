@@ -4,6 +4,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from stack_worker import __main__ as entry
+from stack_worker import monitor
 
 
 def test_worker_starts_with_its_log_level(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,3 +52,17 @@ def test_worker_refuses_to_start_without_its_settings(
     error = capsys.readouterr().err
     assert error.startswith("stack-worker: error: ")
     assert message in error
+
+
+def test_the_monitor_turns_task_events_on_before_flower_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REDIS_PASSWORD", "x")
+    monkeypatch.setenv("FLOWER_PASSWORD", "a-flower-password")
+    monkeypatch.setenv("FLOWER_BASIC_AUTH", "")  # main sets it; put back after the test
+    app = MagicMock()
+    monkeypatch.setattr(monitor, "create_publisher", lambda settings, name: app)
+    monitor.main()
+    calls = [name for name, _, _ in app.mock_calls]
+    assert calls.index("control.enable_events") < calls.index("start")
+    assert app.start.call_args.args[0][0] == "flower"

@@ -56,8 +56,10 @@ def worker_config(settings: WorkerSettings) -> dict[str, Any]:
         "worker_pool": settings.worker_pool,
         "worker_concurrency": settings.worker_concurrency,
         # Task events (received, started, succeeded, failed, retried, with their
-        # runtimes) for Flower: its pages and the worker's metrics.
-        "worker_send_task_events": True,
+        # runtimes) are for Flower, which turns them on in every worker while it
+        # runs (stack_worker.monitor): three more messages a task, sent only
+        # when someone follows them.
+        "worker_send_task_events": False,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
         # On a lost broker connection, running late-ack tasks will be redelivered

@@ -41,6 +41,9 @@ def main() -> None:
     os.environ["FLOWER_BASIC_AUTH"] = (
         f"{settings.flower_user}:{settings.flower_password.get_secret_value()}"
     )
+    # Workers send task events only when asked: the running ones now, and
+    # Flower asks again every 5 s for those that start later.
+    app.control.enable_events()
     app.start(["flower", "--address=0.0.0.0", f"--port={PORT}", "--purge_offline_workers=60"])
 
 
