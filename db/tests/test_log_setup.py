@@ -38,6 +38,31 @@ def test_text_lines_have_the_same_fields(request_id: str) -> None:
     assert f"request_id={request_id}" in line
 
 
+def test_a_text_line_is_laid_out_for_people(request_id: str) -> None:
+    formatter = log_setup.formatter("text", fields=lambda: {"task_id": "t-1"})
+    line = formatter.format(record("stored %d rows", 3))
+    timestamp, rest = line.split(" ", 1)
+    assert timestamp.endswith("Z")
+    assert rest == (
+        f"[info     ] {'stored 3 rows':<40} [stack.test] request_id={request_id} task_id=t-1"
+    )
+
+
+def test_an_exception_follows_its_text_line() -> None:
+    try:
+        raise ValueError("broken")
+    except ValueError:
+        import sys
+
+        failed = logging.LogRecord(
+            "stack.test", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+        )
+    first, *traceback = log_setup.formatter("text").format(failed).splitlines()
+    assert first.endswith("[stack.test]")
+    assert traceback[0].startswith("Traceback")
+    assert traceback[-1] == "ValueError: broken"
+
+
 def test_no_request_no_request_id() -> None:
     line = json.loads(log_setup.formatter("json").format(record("start-up")))
     assert "request_id" not in line

@@ -38,6 +38,21 @@ def _with_ids(fields: ContextFields | None) -> structlog.types.Processor:
     return add_ids
 
 
+def render_text(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> str:
+    """`timestamp [level    ] event [logger] key=value ...`, then the traceback
+    if there is one: the layout of structlog's ConsoleRenderer without colours,
+    at a third of its cost, which under load was a tenth of the API's time per
+    request (its access-log line; docs/dev/performance.md)."""
+    timestamp = event_dict.pop("timestamp", "")
+    level = event_dict.pop("level", "")
+    event = event_dict.pop("event", "")
+    name = event_dict.pop("logger", "")
+    exception = event_dict.pop("exception", None)
+    extra = "".join(f" {key}={event_dict[key]}" for key in sorted(event_dict))
+    line = f"{timestamp} [{level:<9}] {event!s:<40} [{name}]{extra}"
+    return f"{line}\n{exception}" if exception else line
+
+
 def formatter(log_format: LogFormat, fields: ContextFields | None = None) -> logging.Formatter:
     """A stdlib formatter that renders a record the stack's way."""
     shared: list[structlog.types.Processor] = [
@@ -46,14 +61,14 @@ def formatter(log_format: LogFormat, fields: ContextFields | None = None) -> log
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _with_ids(fields),
     ]
-    renderer: list[structlog.types.Processor] = (
-        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
-        if log_format == "json"
-        else [structlog.dev.ConsoleRenderer(colors=False, pad_event_to=40)]
-    )
+    renderer = structlog.processors.JSONRenderer() if log_format == "json" else render_text
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
     )
 
 
