@@ -4,7 +4,7 @@ scripts/ on their import path. docs/dev/testing.md explains the layout."""
 
 from stack_testing.compose import ComposeStack, Outcome, read_env_example
 from stack_testing.host import ROOT, CommandFailed, ca_bundle, docker_cli, free_port, run_command
-from stack_testing.waiting import WaitTimeout, wait_until
+from stack_testing.waiting import WaitTimeout, wait_tasks_done, wait_until
 
 __all__ = [
     "ROOT",
@@ -17,5 +17,6 @@ __all__ = [
     "free_port",
     "read_env_example",
     "run_command",
+    "wait_tasks_done",
     "wait_until",
 ]

@@ -55,3 +55,34 @@ def wait_until(
         retry_error_callback=give_up,
     )
     return retrying(check)
+
+
+def wait_tasks_done(
+    status_of: Callable[[str], dict[str, Any]],
+    task_ids: list[str],
+    *,
+    timeout: float,
+    interval: float,
+) -> list[dict[str, Any]]:
+    """Ask each task's status (`status_of`: the API's GET /tasks/{id}) until
+    every one has succeeded; their final statuses, in the order of `task_ids`.
+    A task that failed ends the wait at once."""
+    done: dict[str, dict[str, Any]] = {}
+
+    def all_done() -> bool:
+        for task_id in task_ids:
+            if task_id not in done:
+                status = status_of(task_id)
+                assert status["state"] != "FAILURE", status
+                if status["state"] == "SUCCESS":
+                    done[task_id] = status
+        return len(done) == len(task_ids)
+
+    wait_until(
+        all_done,
+        timeout=timeout,
+        interval=interval,
+        describe=f"{len(task_ids)} tasks done",
+        show=lambda _: f"{len(task_ids) - len(done)} of {len(task_ids)} not done",
+    )
+    return [done[task_id] for task_id in task_ids]

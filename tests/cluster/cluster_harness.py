@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from cluster.deploy import STACK  # noqa: E402 (found through sys.path above)
 from cluster.simulation import SECRETS, Cluster  # noqa: E402 (found through sys.path above)
-from stack_testing import WaitTimeout, free_port, wait_until  # noqa: E402
+from stack_testing import WaitTimeout, free_port, wait_tasks_done, wait_until  # noqa: E402
 
 __all__ = [
     "SECRETS",
@@ -97,25 +97,9 @@ def task_status(cluster: Cluster, task_id: str) -> dict[str, Any]:
 
 def wait_tasks(cluster: Cluster, task_ids: list[str], timeout: float) -> list[dict[str, Any]]:
     """Until every task succeeded; their final statuses."""
-    done: dict[str, dict[str, Any]] = {}
-
-    def all_done() -> bool:
-        for task_id in task_ids:
-            if task_id not in done:
-                status = task_status(cluster, task_id)
-                assert status["state"] != "FAILURE", status
-                if status["state"] == "SUCCESS":
-                    done[task_id] = status
-        return len(done) == len(task_ids)
-
-    wait_until(
-        all_done,
-        timeout=timeout,
-        interval=0.5,
-        describe=f"{len(task_ids)} tasks done",
-        show=lambda _: f"{len(task_ids) - len(done)} of {len(task_ids)} not done",
+    return wait_tasks_done(
+        lambda task_id: task_status(cluster, task_id), task_ids, timeout=timeout, interval=0.5
     )
-    return [done[task_id] for task_id in task_ids]
 
 
 def publish(cluster: Cluster, name: str, args: list[Any], count: int) -> list[str]:

@@ -22,6 +22,7 @@ from stack_testing import (
     WaitTimeout,
     docker_cli,
     free_port,
+    wait_tasks_done,
     wait_until,
 )
 
@@ -145,22 +146,6 @@ def task_status(stack: Stack, task_id: str) -> dict[str, Any]:
 
 def wait_tasks(stack: Stack, task_ids: list[str], timeout: float = 60) -> list[dict[str, Any]]:
     """Poll until every task succeeded; returns their final statuses."""
-    done: dict[str, dict[str, Any]] = {}
-
-    def all_done() -> bool:
-        for task_id in task_ids:
-            if task_id not in done:
-                status = task_status(stack, task_id)
-                assert status["state"] != "FAILURE", status
-                if status["state"] == "SUCCESS":
-                    done[task_id] = status
-        return len(done) == len(task_ids)
-
-    wait_until(
-        all_done,
-        timeout=timeout,
-        interval=0.2,
-        describe=f"{len(task_ids)} tasks done",
-        show=lambda _: f"{len(task_ids) - len(done)} of {len(task_ids)} not done",
+    return wait_tasks_done(
+        lambda task_id: task_status(stack, task_id), task_ids, timeout=timeout, interval=0.2
     )
-    return [done[task_id] for task_id in task_ids]
