@@ -10,9 +10,11 @@ a developer's `just up` stack or another test run's.
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +34,16 @@ def read_env_example() -> dict[str, str]:
     """The variables of .env.example, as Compose reads them."""
     values = dotenv_values(ROOT / ".env.example")
     return {key: value for key, value in values.items() if value is not None}
+
+
+def fresh_secrets() -> dict[str, str]:
+    """A random value for each secret that .env.example gives a placeholder
+    (`change-me...`), so that a test stack runs with real ones."""
+    return {
+        name: secrets.token_urlsafe(24)
+        for name, value in read_env_example().items()
+        if value.startswith("change-me")
+    }
 
 
 @dataclass(frozen=True)
@@ -80,16 +92,36 @@ class ComposeStack:
         self.write_env()
 
     @classmethod
-    def from_env_example(cls, project: str, folder: Path, **overrides: str) -> Self:
-        """A project whose settings are .env.example's, on free host ports, with
-        `overrides`."""
+    def from_env_example(
+        cls, project: str, folder: Path, *, image_tag: str | None = None, **overrides: str
+    ) -> Self:
+        """A project whose settings are .env.example's, with fresh secrets, on
+        free host ports, with `overrides`."""
         settings = {
             **read_env_example(),
+            **fresh_secrets(),
             "API_HOST_PORT": str(free_port()),
             "FRONTEND_HOST_PORT": str(free_port()),
             **overrides,
         }
-        return cls(project, folder / f"{project}.env", settings)
+        return cls(project, folder / f"{project}.env", settings, image_tag=image_tag)
+
+    @contextmanager
+    def running(self, keep_variable: str) -> Iterator[Self]:
+        """Built and started from nothing (every service healthy) for a test
+        session, then removed with its volumes, unless `keep_variable`=1 in
+        the environment (then the command that reaches it is printed)."""
+        self.remove()
+        started = time.monotonic()
+        self.up(build=True, wait_timeout=300)
+        print(f"\nstack {self.project} built and healthy in {time.monotonic() - started:.1f}s")
+        try:
+            yield self
+        finally:
+            if os.environ.get(keep_variable) == "1":
+                print(f"\nkept: {self.printable()} ...")
+            else:
+                self.remove()
 
     def with_files(self, *files: str) -> Self:
         """The same project, read from other Compose files."""

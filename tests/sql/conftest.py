@@ -8,7 +8,6 @@ volume at the end of the session."""
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +30,6 @@ def database_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Data
     stack = ComposeStack.from_env_example(
         PROJECT,
         tmp_path_factory.mktemp("sql"),
-        POSTGRES_PASSWORD=secrets.token_urlsafe(16),
         POSTGRES_HOST_PORT=str(free_port()),
     ).with_files("compose.yaml", "compose.ports.yaml")
     stack.remove()
