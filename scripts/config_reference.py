@@ -89,15 +89,15 @@ COMPOSE_ONLY = {
     "set by `just` (`scripts/build-env`).",
     "POSTGRES_APP_USER": "The application role, which the API and the worker log in as (Compose "
     "hands it to them as `POSTGRES_USER`): it reads and writes the rows of the owner's tables "
-    "and cannot create, alter or drop any. `db` creates it only when it initialises an empty "
-    "volume.",
+    "and cannot create, alter or drop any. `db` creates it when it initialises an empty "
+    "volume, or once on a volume made before the role existed.",
     "POSTGRES_APP_PASSWORD": "Password of the application role (handed to the API and the "
     "worker as `POSTGRES_PASSWORD`, so a placeholder is refused in production). `db` sets it "
-    "only when it initialises an empty volume. Empty means from a "
+    "when it creates the role. Empty means from a "
     "[secret file](#secrets-as-files).",
     "POSTGRES_APP_STATEMENT_TIMEOUT": "The application role's `statement_timeout` (a Postgres "
     "duration: `30s`, `2min`): a longer statement is cancelled. Set on the role when `db` "
-    "initialises an empty volume.",
+    "creates it.",
     "POSTGRES_APP_PASSWORD_SECRET_FILE": "Host file with the application role's password, only "
     "with `compose.secrets.yaml`.",
     "REDIS_API_PASSWORD": "Password of the API's Redis user `stack-api` (handed to the API as "

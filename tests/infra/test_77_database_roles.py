@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from harness import Outcome, Stack, run_task
+from harness import Outcome, Stack, run_task, wait_all_healthy
 from python_on_whales import DockerException
 
 
@@ -84,3 +84,33 @@ def test_the_application_role_has_its_statement_timeout(stack: Stack) -> None:
         f"\npg_sleep(30) as the application role cancelled after {time.monotonic() - started:.1f}s"
     )
     assert time.monotonic() - started < 20
+
+
+def test_a_volume_made_before_the_application_role_gets_it_at_its_next_start(
+    stack: Stack,
+) -> None:
+    """The volume as the stack left it before it had two roles: the owner alone,
+    its tables, CONNECT for everyone. The next start of `db` adds the role once,
+    with its grants on the tables already there; nobody runs a step by hand."""
+    app_user, database = stack.settings["POSTGRES_APP_USER"], stack.settings["POSTGRES_DB"]
+    stack.psql(f'DROP OWNED BY "{app_user}"')
+    stack.psql(f'DROP ROLE "{app_user}"')
+    stack.psql(f'GRANT CONNECT ON DATABASE "{database}" TO PUBLIC')
+    stack.exec("db", "bash", "-c", 'rm "$PGDATA/stack-application-role"')
+    assert as_application_role(stack, "SELECT 1").returncode != 0
+
+    stack.compose.restart("db")
+    wait_all_healthy(stack)
+    logs = stack.compose.logs(["db"])
+    assert f"adding the application role {app_user} to this volume" in logs
+    assert run_task(stack, "/tasks/nearest", {"content": "upgraded", "embedding": [3, 3, 3]})
+    assert as_application_role(stack, "SELECT count(*) > 0 FROM document").stdout == "t"
+    assert as_application_role(stack, "CREATE TABLE intruder (id int)").returncode != 0
+    assert (
+        as_application_role(stack, "SHOW statement_timeout").stdout
+        == (stack.settings["POSTGRES_APP_STATEMENT_TIMEOUT"])
+    )
+
+    stack.compose.restart("db")
+    wait_all_healthy(stack)
+    assert stack.compose.logs(["db"]).count("adding the application role") == 1
