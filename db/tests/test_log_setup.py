@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 import pytest
 from asgi_correlation_id import correlation_id
@@ -10,6 +11,16 @@ from stack_db import log_setup
 
 def record(message: str, *args: object, level: int = logging.INFO) -> logging.LogRecord:
     return logging.LogRecord("stack.test", level, __file__, 1, message, args, None)
+
+
+def failure_record() -> logging.LogRecord:
+    """An ERROR record with the ValueError being handled."""
+    try:
+        raise ValueError("broken")
+    except ValueError:
+        return logging.LogRecord(
+            "stack.test", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+        )
 
 
 @pytest.fixture
@@ -49,14 +60,7 @@ def test_a_text_line_is_laid_out_for_people(request_id: str) -> None:
 
 
 def test_an_exception_follows_its_text_line() -> None:
-    try:
-        raise ValueError("broken")
-    except ValueError:
-        import sys
-
-        failed = logging.LogRecord(
-            "stack.test", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
-        )
+    failed = failure_record()
     first, *traceback = log_setup.formatter("text").format(failed).splitlines()
     assert first.endswith("[stack.test]")
     assert traceback[0].startswith("Traceback")
@@ -70,14 +74,7 @@ def test_no_request_no_request_id() -> None:
 
 
 def test_an_exception_is_in_the_json_line() -> None:
-    try:
-        raise ValueError("broken")
-    except ValueError:
-        import sys
-
-        failed = logging.LogRecord(
-            "stack.test", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
-        )
+    failed = failure_record()
     line = json.loads(log_setup.formatter("json").format(failed))
     assert "ValueError: broken" in line["exception"]
 
