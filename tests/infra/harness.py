@@ -35,6 +35,7 @@ __all__ = [  # the harness's own names, and the driver's that the tests use
     "WaitTimeout",
     "docker_cli",
     "free_port",
+    "held_secrets",
     "occupy_workers",
     "run_task",
     "send_tasks",
@@ -101,6 +102,17 @@ def run_task(stack: Stack, path: str, body: dict[str, Any] | None = None) -> Any
     )
     assert status["state"] == "SUCCESS", status
     return status["result"]
+
+
+def held_secrets(stack: Stack, service: str) -> set[str]:
+    """The env file's secrets (its passwords, and the API token if set) whose
+    value the service's container has in its environment, under any name."""
+    environment = "\n".join(stack.services()[service].config.env or [])
+    return {
+        name
+        for name, value in stack.settings.items()
+        if (name.endswith("_PASSWORD") or name == "API_TOKEN") and value and value in environment
+    }
 
 
 def started_at(container: Container) -> datetime:

@@ -1,11 +1,13 @@
 """Least privilege, past the floor of test_70: read-only root filesystems, no
-setuid/setgid binaries, resource limits on every service, and a Redis that
-refuses writes when full instead of being killed or evicting queued tasks."""
+setuid/setgid binaries, resource limits on every service, no container holding
+another's credentials, and a Redis that refuses writes when full instead of
+being killed or evicting queued tasks."""
 
 from __future__ import annotations
 
 import httpx
-from harness import LONG_RUNNING, Stack, run_task, wait_all_healthy
+import pytest
+from harness import LONG_RUNNING, Stack, held_secrets, run_task, wait_all_healthy
 
 SERVICES = sorted(LONG_RUNNING | {"db-init"})
 
@@ -45,6 +47,27 @@ def test_every_service_has_a_read_only_root_and_memory_pids_and_cpu_limits(
         print(
             f"\n{service}: read-only, memory {memory >> 20} MiB, pids {pids}, cpus {cpus / 1e9:g}"
         )
+
+
+# The env file's secrets each container may hold: those it logs in with.
+SECRETS_OF = {
+    "db": {"POSTGRES_PASSWORD", "POSTGRES_APP_PASSWORD"},
+    "redis": {"REDIS_PASSWORD", "REDIS_API_PASSWORD", "REDIS_WORKER_PASSWORD"},
+    "db-init": {"POSTGRES_PASSWORD"},
+    "backend": {"POSTGRES_APP_PASSWORD", "REDIS_API_PASSWORD", "API_TOKEN"},
+    "celery_worker": {"POSTGRES_APP_PASSWORD", "REDIS_WORKER_PASSWORD"},
+    "frontend": set(),
+}
+
+
+@pytest.mark.parametrize("service", sorted(SECRETS_OF))
+def test_a_container_holds_its_own_secrets_and_no_other(stack: Stack, service: str) -> None:
+    """By value, in the container's environment: the env file gives every
+    service every secret, and compose.yaml blanks the others'."""
+    held = held_secrets(stack, service)
+    assert held <= SECRETS_OF[service], f"{service} holds {sorted(held - SECRETS_OF[service])}"
+    present = {name for name in SECRETS_OF[service] if stack.settings.get(name)}
+    assert present <= held, f"{service} lacks {sorted(present - held)}"
 
 
 def test_no_service_can_write_its_root_filesystem(stack: Stack) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from chromium import render
-from harness import Stack, free_port, run_task, wait_until
+from harness import Stack, free_port, held_secrets, run_task, wait_until
 
 MONITORING = ("flower", "prometheus")
 
@@ -64,6 +64,10 @@ def test_prometheus_has_the_api_and_the_worker_series_after_a_task(monitored: St
     assert float(succeeded[0]["value"][1]) >= 1
     assert query(monitored, 'stack_dependency_up{component="database"}')[0]["value"][1] == "1"
     assert query(monitored, "http_request_duration_seconds_count")
+
+
+def test_flower_holds_its_own_secrets_and_no_other(monitored: Stack) -> None:
+    assert held_secrets(monitored, "flower") == {"REDIS_WORKER_PASSWORD", "FLOWER_PASSWORD"}
 
 
 def test_flower_asks_for_its_password(monitored: Stack) -> None:
