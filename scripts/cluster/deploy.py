@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cluster.stack_file import ROOT, StackFileError, add_site_options, stack_file
+from cluster.stack_file import StackFileError, add_stack_options, stack_file_from
 
 # What phase 1 deploys: the data and the schema.
 FIRST_PHASE = ("db", "redis", "db-init")
@@ -184,9 +184,7 @@ def deploy(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env-file", type=Path, default=ROOT / ".env", help="default: .env")
-    parser.add_argument("--tag", default="local", help="the images' tag (default: local)")
-    parser.add_argument("--no-ipvs", action="store_true", help="add deploy/swarm/no-ipvs.yaml")
+    add_stack_options(parser)
     parser.add_argument("--host", help="a manager's Docker API (default: DOCKER_HOST/context)")
     parser.add_argument("--name", default=STACK, help=f"the stack's name (default: {STACK})")
     parser.add_argument(
@@ -197,16 +195,9 @@ def main(argv: list[str] | None = None) -> None:
         "images were loaded onto the nodes",
     )
     parser.add_argument("--timeout", type=float, default=300, help="seconds for each phase")
-    add_site_options(parser)
     args = parser.parse_args(argv)
     try:
-        stack = stack_file(
-            args.env_file.resolve(),
-            args.tag,
-            no_ipvs=args.no_ipvs,
-            overrides=tuple(path.resolve() for path in args.override),
-            registry=args.registry,
-        )
+        stack = stack_file_from(args)
         times = deploy(
             Swarm(args.host),
             stack,

@@ -174,7 +174,23 @@ def stack_file(
     return stack
 
 
-def add_site_options(parser: argparse.ArgumentParser) -> None:
+def add_stack_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the stack file: settings, tag, hosts without
+    IPVS, and the site's own overrides and registry (stack_file.py, deploy.py)."""
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=ROOT / ".env",
+        help="the settings, as in .env (default: .env); passwords in it are left out",
+    )
+    parser.add_argument(
+        "--tag", default="local", help="the images' tag (STACK_IMAGE_TAG; default: local)"
+    )
+    parser.add_argument(
+        "--no-ipvs",
+        action="store_true",
+        help="add deploy/swarm/no-ipvs.yaml: DNS round robin and ports on the edge node",
+    )
     parser.add_argument(
         "--override",
         type=Path,
@@ -191,32 +207,23 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def stack_file_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The stack file that the options of `add_stack_options` chose."""
+    return stack_file(
+        args.env_file.resolve(),
+        args.tag,
+        no_ipvs=args.no_ipvs,
+        overrides=tuple(path.resolve() for path in args.override),
+        registry=args.registry,
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--env-file",
-        type=Path,
-        default=ROOT / ".env",
-        help="the settings, as in .env (default: .env); passwords in it are left out",
-    )
-    parser.add_argument(
-        "--tag", default="local", help="the images' tag (STACK_IMAGE_TAG; default: local)"
-    )
-    parser.add_argument(
-        "--no-ipvs",
-        action="store_true",
-        help="add deploy/swarm/no-ipvs.yaml: DNS round robin and ports on the edge node",
-    )
-    add_site_options(parser)
+    add_stack_options(parser)
     args = parser.parse_args(argv)
     try:
-        stack = stack_file(
-            args.env_file.resolve(),
-            args.tag,
-            no_ipvs=args.no_ipvs,
-            overrides=tuple(path.resolve() for path in args.override),
-            registry=args.registry,
-        )
+        stack = stack_file_from(args)
     except StackFileError as error:
         sys.exit(f"stack_file: error: {error}")
     json.dump(stack, sys.stdout, indent=2)
