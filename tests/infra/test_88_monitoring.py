@@ -44,23 +44,22 @@ def query(stack: Stack, promql: str) -> list[dict[str, Any]]:
     return result
 
 
+def scraped(stack: Stack, promql: str) -> list[dict[str, Any]]:
+    """The query's result once Prometheus has scraped a sample for it."""
+    return wait_until(
+        lambda: query(stack, promql),
+        until=bool,
+        timeout=60,
+        interval=1,
+        describe=f"{promql} in Prometheus",
+    )
+
+
 def test_prometheus_has_the_api_and_the_worker_series_after_a_task(monitored: Stack) -> None:
     assert run_task(monitored, "/tasks/ping") == "pong"
-    published = wait_until(
-        lambda: query(monitored, 'stack_tasks_published_total{task="stack.ping"}'),
-        until=bool,
-        timeout=60,
-        interval=1,
-        describe="the API's published-tasks series in Prometheus",
-    )
+    published = scraped(monitored, 'stack_tasks_published_total{task="stack.ping"}')
     assert float(published[0]["value"][1]) >= 1
-    succeeded = wait_until(
-        lambda: query(monitored, 'flower_events_total{task="stack.ping",type="task-succeeded"}'),
-        until=bool,
-        timeout=60,
-        interval=1,
-        describe="the worker's succeeded-tasks series in Prometheus",
-    )
+    succeeded = scraped(monitored, 'flower_events_total{task="stack.ping",type="task-succeeded"}')
     assert float(succeeded[0]["value"][1]) >= 1
     assert query(monitored, 'stack_dependency_up{component="database"}')[0]["value"][1] == "1"
     assert query(monitored, "http_request_duration_seconds_count")
